@@ -1,0 +1,202 @@
+"""Options: keyword arguments > ``LEAKGUARD_*`` environment variables > defaults.
+
+Resolved and validated in one place. A bad value raises ``ValueError`` naming
+the option and where the value came from.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off", ""}
+
+
+@dataclass(frozen=True, slots=True)
+class Options:
+    """Every setting of the guard, with its default.
+
+    Attributes:
+        interval: seconds between samples in thread mode; None for manual mode (no thread).
+        budget: the largest share of wall time the guard may spend paused (0.01 = 1%).
+        max_pause: seconds a single census should not exceed; past it the census is taken
+            less often (the cheap probes still run every sample).
+        warmup: samples ignored before the baseline is set.
+        window: the most recent samples the trend test looks at.
+        min_samples: fewest samples after warm-up before any verdict.
+        confirm: consecutive samples a climb must hold before a hook fires.
+        alpha: one-sided false-alarm rate of the trend test per series and verdict.
+        min_growth: the smallest growth of objects (or container items) worth reporting.
+        min_growth_bytes: the smallest growth of process memory worth reporting.
+        top_containers: how many of the biggest containers are followed.
+        max_series: how many type series are kept (bounded memory).
+        history: samples of history kept per series (ring buffer size).
+        verify_gc: confirm an object-count climb with one full ``gc.collect()`` on suspicion,
+            so that uncollected cyclic garbage is not reported as a leak.
+        evidence: gather allocation sites and retention paths for new suspects.
+        trace_frames: frames tracemalloc keeps during an evidence window.
+        evidence_seconds: time budget for one round of evidence gathering.
+        trace_samples: how many samples a tracemalloc evidence window stays open at most.
+        ignore: type-name patterns (fnmatch), module prefixes (``module:NAME``) or leak
+            signatures (``sig:HEX``) never to report.
+        log: log each new suspect at WARNING on the ``leakguard`` logger.
+        snapshot_dir: directory to write snapshots and reports to (None: no files).
+        snapshot_keep: how many snapshot files to keep in ``snapshot_dir``.
+        snapshot_max_bytes: how many bytes of snapshot files to keep in ``snapshot_dir``.
+    """
+
+    interval: float | None = 10.0
+    budget: float = 0.01
+    max_pause: float = 0.5
+    warmup: int = 2
+    window: int = 30
+    min_samples: int = 7
+    confirm: int = 2
+    alpha: float = 0.005
+    min_growth: int = 50
+    min_growth_bytes: int = 8 * 1024 * 1024
+    top_containers: int = 64
+    max_series: int = 4096
+    history: int = 120
+    verify_gc: bool = True
+    evidence: bool = True
+    trace_frames: int = 1
+    evidence_seconds: float = 2.0
+    trace_samples: int = 3
+    ignore: tuple[str, ...] = ()
+    log: bool = True
+    snapshot_dir: str | None = None
+    snapshot_keep: int = 100
+    snapshot_max_bytes: int = 64 * 1024 * 1024
+    extra: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
+
+def _positive(value: float) -> str | None:
+    return None if value > 0 else "must be > 0"
+
+
+def _non_negative(value: float) -> str | None:
+    return None if value >= 0 else "must be >= 0"
+
+
+def _fraction(value: float) -> str | None:
+    return None if 0 < value < 1 else "must be between 0 and 1 (exclusive)"
+
+
+def _at_least_two(value: float) -> str | None:
+    return None if value >= 2 else "must be >= 2"
+
+
+_CHECKS: dict[str, Callable[[Any], str | None]] = {
+    "interval": lambda v: None if v is None else _positive(v),
+    "budget": _fraction,
+    "max_pause": _positive,
+    "warmup": _non_negative,
+    "window": lambda v: None if v >= 4 else "must be >= 4",
+    "min_samples": lambda v: None if v >= 4 else "must be >= 4",
+    "confirm": _positive,
+    "alpha": _fraction,
+    "min_growth": _non_negative,
+    "min_growth_bytes": _non_negative,
+    "top_containers": _non_negative,
+    "max_series": _positive,
+    "history": _at_least_two,
+    "trace_frames": _positive,
+    "evidence_seconds": _positive,
+    "trace_samples": _positive,
+    "snapshot_keep": _positive,
+    "snapshot_max_bytes": _positive,
+}
+
+_FIELDS = {f.name: f for f in dataclasses.fields(Options) if f.name != "extra"}
+
+
+def _parse(name: str, raw: str) -> Any:
+    """Parse an environment string into the option's type."""
+    default = _FIELDS[name].default
+    text = raw.strip()
+    if name == "ignore":
+        return tuple(p.strip() for p in text.split(",") if p.strip())
+    if name in ("interval", "snapshot_dir") and text.lower() in ("", "none", "off", "manual"):
+        return None
+    if name == "snapshot_dir":
+        return text
+    if isinstance(default, bool):
+        if text.lower() in _TRUE:
+            return True
+        if text.lower() in _FALSE:
+            return False
+        raise ValueError("expected one of 1/0, true/false, yes/no, on/off")
+    if isinstance(default, int):
+        return int(text)
+    return float(text)
+
+
+def _coerce(name: str, value: Any) -> Any:
+    """Check a keyword argument's type, accepting ints where floats are expected."""
+    default = _FIELDS[name].default
+    if name == "ignore":
+        if isinstance(value, str):
+            value = (value,)
+        if not all(isinstance(p, str) for p in value):
+            raise TypeError("expected a sequence of strings")
+        return tuple(value)
+    if value is None and name in ("interval", "snapshot_dir"):
+        return None
+    if name == "snapshot_dir":
+        if not isinstance(value, (str, os.PathLike)):
+            raise TypeError("expected a path")
+        return os.fspath(value)
+    if isinstance(default, bool):
+        if not isinstance(value, bool):
+            raise TypeError("expected True or False")
+        return value
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise TypeError(f"expected a number, got {type(value).__name__}")
+    if isinstance(default, int) and name != "interval":
+        if value != int(value):
+            raise TypeError("expected a whole number")
+        return int(value)
+    return float(value)
+
+
+def resolve(kwargs: Mapping[str, Any], environ: Mapping[str, str] | None = None) -> Options:
+    """Build validated options from keyword arguments, the environment and defaults.
+
+    Args:
+        kwargs: options given in code; they win.
+        environ: the environment to read ``LEAKGUARD_*`` from (default ``os.environ``).
+
+    Raises:
+        ValueError: an unknown option or a bad value, naming the option and its source.
+    """
+    env = os.environ if environ is None else environ
+    unknown = sorted(set(kwargs) - set(_FIELDS))
+    if unknown:
+        known = ", ".join(sorted(_FIELDS))
+        raise ValueError(f"leakguard: unknown option {unknown[0]!r} (known options: {known})")
+    values: dict[str, Any] = {}
+    for name in _FIELDS:
+        var = "LEAKGUARD_" + name.upper()
+        if name in kwargs:
+            source, getter = "keyword argument", lambda n=name: _coerce(n, kwargs[n])
+        elif var in env:
+            source, getter = f"environment variable {var}={env[var]!r}", lambda n=name, v=var: _parse(
+                n, env[v]
+            )
+        else:
+            continue
+        try:
+            value = getter()
+        except (TypeError, ValueError) as exc:
+            raise ValueError(f"leakguard: bad value for option {name!r} from {source}: {exc}") from None
+        check = _CHECKS.get(name)
+        problem = check(value) if check else None
+        if problem:
+            raise ValueError(f"leakguard: option {name!r} from {source} {problem} (got {value!r})")
+        values[name] = value
+    return Options(**values)
