@@ -1,0 +1,82 @@
+"""The process-wide guard: ``start()``, ``stop()``, ``on_leak()``, ``tick()``."""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from typing import Any, TypeVar
+
+from leakguard._guard import Guard, Hook
+
+H = TypeVar("H", bound=Hook)
+
+_lock = threading.Lock()
+_guard: Guard | None = None
+_hooks: list[Hook] = []
+
+log = logging.getLogger("leakguard")
+
+
+def start(**options: Any) -> Guard:
+    """Start the process-wide guard on a daemon thread; idempotent.
+
+    Args:
+        **options: any guard option (see the configuration reference). A second
+            call while running returns the running guard; its options stay.
+
+    Returns:
+        The running :class:`Guard`.
+
+    Raises:
+        ValueError: a bad option, naming it and where it came from.
+    """
+    global _guard
+    with _lock:
+        if _guard is not None and _guard.running:
+            if options:
+                log.warning("leakguard: already started; start(%s) ignored", ", ".join(options))
+            return _guard
+        if options.get("interval", 0) is None:
+            raise ValueError("leakguard: start() runs a thread; use Guard(interval=None) for manual mode")
+        guard = Guard(**options)
+        for hook in _hooks:
+            guard.on_leak(hook)
+        guard.start()
+        _guard = guard
+        return guard
+
+
+def stop() -> None:
+    """Stop the process-wide guard and restore what it changed; idempotent."""
+    global _guard
+    with _lock:
+        guard, _guard = _guard, None
+    if guard is not None:
+        guard.stop()
+
+
+def on_leak(hook: H) -> H:
+    """Register ``hook(report)`` for every new leak; usable as a decorator, before or after start()."""
+    if not callable(hook):
+        raise TypeError(f"leakguard: on_leak() needs a callable, got {type(hook).__name__}")
+    with _lock:
+        _hooks.append(hook)
+        if _guard is not None:
+            _guard.on_leak(hook)
+    return hook
+
+
+def tick(n: int = 1) -> None:
+    """Count ``n`` units of work for the process-wide guard (no-op when not started)."""
+    guard = _guard
+    if guard is not None:
+        guard.tick(n)
+
+
+def current() -> Guard | None:
+    """The process-wide guard, if started (in this process)."""
+    guard = _guard
+    if guard is not None and guard._pid != os.getpid():
+        guard.tick(0)  # a forked child: let the guard re-baseline itself
+    return guard

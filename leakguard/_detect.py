@@ -1,0 +1,239 @@
+"""The detector: a pure function of the history that tells climbing from tidal.
+
+A series *climbs* at a sample when, over the recent window after warm-up:
+
+1. the Mann-Kendall test rejects "no upward trend" at level ``alpha``;
+2. the Theil-Sen slope is positive;
+3. the low tide (minimum) of each third of the window is above the one before;
+4. the low tide rose by at least the minimum growth for the signal;
+5. no single step made more than half of that rise (a one-time step is not a leak).
+
+A climb becomes a suspect once it held for ``confirm`` consecutive samples.
+No clock, no threads, no I/O: tests drive it with tables of series.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from leakguard._config import Options
+from leakguard._history import History, Mark, Series
+from leakguard._stats import (
+    correlation,
+    largest_rise_share,
+    mann_kendall,
+    theil_sen,
+    thirds_minima,
+)
+
+RESOURCE_MIN_GROWTH = 4
+"""fds, threads and tasks: the smallest growth worth reporting."""
+
+MAX_STEP_SHARE = 0.5
+"""A climb whose largest single low-tide step is more than this share of the rise is a step."""
+
+# Ranking: most specific first among equally certain suspects, since a leak of
+# user objects also grows their dicts, the list holding them and the RSS.
+_SPECIFICITY = {"type": 0, "container": 1, "threads": 1, "tasks": 1, "fds": 1, "site": 1,
+                "gc": 2, "memory": 3}
+
+
+@dataclass(frozen=True, slots=True)
+class Trend:
+    """A series that climbs at the latest sample, with what a report needs.
+
+    Attributes:
+        kind, name, unit: the series.
+        count: its level now.
+        growth: low tide now minus the baseline low tide after warm-up.
+        slope: Theil-Sen growth per sample over the window.
+        p: the trend test's one-sided p-value.
+        streak: consecutive samples, ending now, at which it climbed (at most ``confirm``).
+        verified: the latest level was read right after a full collection.
+        rate_per_work: growth per unit of ``tick()`` work (None when no work was counted).
+        rate_per_minute: growth per minute of wall time (None when no time passed).
+        series: the post-warm-up levels, oldest first.
+        nbytes: approximate shallow bytes of the growth (types only).
+        attributed_to: ``(function, growth per call)`` for watched functions that explain it.
+    """
+
+    kind: str
+    name: str
+    unit: str
+    count: float
+    growth: float
+    slope: float
+    p: float
+    streak: int
+    verified: bool
+    rate_per_work: float | None
+    rate_per_minute: float | None
+    series: tuple[float, ...]
+    nbytes: float | None
+    attributed_to: tuple[tuple[str, float], ...]
+
+    @property
+    def key(self) -> tuple[str, str]:
+        """``(kind, name)``."""
+        return (self.kind, self.name)
+
+    @property
+    def confidence(self) -> float:
+        """1 - p, tempered until the climb is confirmed."""
+        return (1.0 - self.p) * (1.0 if self.streak > 1 else 0.9)
+
+
+def min_growth(series: Series, opts: Options) -> float:
+    """The smallest low-tide rise worth reporting for this series."""
+    if series.unit == "bytes":
+        return float(opts.min_growth_bytes)
+    if series.unit == "blocks":
+        return float(opts.min_growth * 20)  # blocks move with every str, int and frame
+    if series.kind in ("fds", "threads", "tasks"):
+        return float(RESOURCE_MIN_GROWTH)
+    if series.kind == "gc":
+        return 1.0
+    return float(opts.min_growth)
+
+
+def climbs(window: Sequence[float], floor: float, alpha: float) -> float | None:
+    """Test one window; return the p-value when it climbs, else None.
+
+    Args:
+        window: levels, oldest first, already past warm-up.
+        floor: the smallest low-tide rise that counts.
+        alpha: the trend test's level.
+    """
+    n = len(window)
+    if n < 4 or window[-1] - min(window) < floor:
+        return None  # cheap pre-filter: most series never get past here
+    first, middle, last = thirds_minima(window)
+    if not (first < middle < last) or last - first < floor:
+        return None
+    if largest_rise_share(window) > MAX_STEP_SHARE:
+        return None
+    _, p = mann_kendall(window)
+    if p >= alpha or theil_sen(window) <= 0:
+        return None
+    return p
+
+
+def _post_warmup(series: Series, history: History, opts: Options) -> int:
+    """Offset of the first level of ``series`` that is past warm-up."""
+    begin = history.start + opts.warmup
+    for i, index in enumerate(series.indexes):
+        if index >= begin:
+            return i
+    return len(series.indexes)
+
+
+def evaluate(series: Series, history: History, opts: Options) -> Trend | None:
+    """Return the series' trend at the latest sample, or None when it does not climb."""
+    if not series.indexes or not history.marks or series.indexes[-1] != history.marks[-1].index:
+        return None
+    values = series.values[_post_warmup(series, history, opts) :]
+    if len(values) < opts.min_samples:
+        return None
+    floor = min_growth(series, opts)
+    streak, p_now = 0, 1.0
+    for back in range(opts.confirm):
+        end = len(values) - back
+        window = values[max(0, end - opts.window) : end]
+        if len(window) < opts.min_samples:
+            break
+        p = climbs(window, floor, opts.alpha)
+        if p is None:
+            break
+        if back == 0:
+            p_now = p
+        streak += 1
+    if streak == 0:
+        return None
+    return _trend(series, history, opts, values, p_now, streak)
+
+
+def _trend(
+    series: Series,
+    history: History,
+    opts: Options,
+    values: Sequence[float],
+    p: float,
+    streak: int,
+) -> Trend:
+    window = list(values[-opts.window :])
+    indexes = list(series.indexes[-len(window) :])
+    marks = _marks_at(history, indexes)
+    growth = min(values[-3:]) - min(values[:3])
+    per_object = history.type_bytes.get(series.name) if series.kind == "type" else None
+    works = [float(m.work) for m in marks]
+    times = [m.time for m in marks]
+    return Trend(
+        kind=series.kind,
+        name=series.name,
+        unit=series.unit,
+        count=values[-1],
+        growth=growth,
+        slope=theil_sen(window),
+        p=p,
+        streak=streak,
+        verified=history.marks[-1].verified,
+        rate_per_work=theil_sen(window, works) if works[-1] > works[0] else None,
+        rate_per_minute=theil_sen(window, times) * 60.0 if times[-1] > times[0] else None,
+        series=tuple(values),
+        nbytes=growth * per_object if per_object else None,
+        attributed_to=attribute(window, marks),
+    )
+
+
+def _marks_at(history: History, indexes: Sequence[int]) -> list[Mark]:
+    by_index = {m.index: m for m in history.marks}
+    last = history.marks[-1]
+    return [by_index.get(i, last) for i in indexes]
+
+
+def attribute(window: Sequence[float], marks: Sequence[Mark]) -> tuple[tuple[str, float], ...]:
+    """Watched functions whose calls explain the growth, with growth per call.
+
+    A function explains it when it was called during the window and its calls
+    per sample move with the growth per sample (correlation >= 0.6), or when
+    both are steady.
+    """
+    if len(marks) < 3:
+        return ()
+    found = []
+    first, last = dict(marks[0].watched), dict(marks[-1].watched)
+    growth = [b - a for a, b in zip(window, window[1:])]
+    for fn, calls_now in last.items():
+        calls = [float(dict(m.watched).get(fn, 0)) for m in marks]
+        if calls_now - first.get(fn, 0) <= 0:
+            continue
+        made = [b - a for a, b in zip(calls, calls[1:])]
+        steady = max(made) == min(made) and max(growth) - min(growth) <= 0.25 * max(growth)
+        if steady or correlation(growth, made) >= 0.6:
+            found.append((fn, theil_sen(window, calls)))
+    found.sort(key=lambda item: -abs(item[1]))
+    return tuple(found[:3])
+
+
+def detect(history: History, opts: Options) -> list[Trend]:
+    """Every series that climbs at the latest sample, most certain and specific first."""
+    trends = [t for s in list(history) if (t := evaluate(s, history, opts)) is not None]
+    return rank(trends)
+
+
+def rank(trends: Sequence[Trend]) -> list[Trend]:
+    """Order by certainty tier, then specificity, then the growth's size."""
+
+    def key(t: Trend) -> tuple[int, int, float]:
+        tier = 0 if t.confidence >= 0.99 else 1 if t.confidence >= 0.95 else 2
+        size = t.nbytes if t.nbytes is not None else t.growth
+        return (tier, _specificity(t), -size)
+
+    return sorted(trends, key=key)
+
+
+def _specificity(t: Trend) -> int:
+    if t.kind == "type" and t.name.startswith("builtins."):
+        return 2  # plain builtins grow along with whatever holds them
+    return _SPECIFICITY.get(t.kind, 3)

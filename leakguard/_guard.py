@@ -1,0 +1,381 @@
+"""The Guard: samples, keeps the history, asks the detector, acts on new suspects."""
+
+from __future__ import annotations
+
+import gc
+import logging
+import os
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+from types import TracebackType
+from typing import Any, TypeVar
+
+from leakguard._census import take_census
+from leakguard._config import Options, resolve
+from leakguard._detect import Trend, detect
+from leakguard._forking import after_fork_in_child
+from leakguard._gcwatch import GcWatcher
+from leakguard._history import History
+from leakguard._procmem import ProcessProbe
+from leakguard._report import Report
+from leakguard._reporting import build_report, suspect_from
+from leakguard._resources import read_resources
+from leakguard._snapshot import Census, Snapshot
+from leakguard._suspect import Suspect
+
+log = logging.getLogger("leakguard")
+
+Hook = Callable[[Report], object]
+H = TypeVar("H", bound=Hook)
+
+_UNSET: Any = object()
+_KEEP_SNAPSHOTS = 60
+_OBJECT_KINDS = ("type", "container")
+
+
+class Guard:
+    """Watches this process for leaks: manual (``interval=None``) or on a daemon thread.
+
+    Args:
+        interval: seconds between samples; None for manual mode, where you call
+            :meth:`sample` yourself. Default: the ``interval`` option (10 s).
+        clock: wall-clock source (injectable for tests).
+        census: the census function (injectable for tests).
+        **options: any option of :class:`leakguard._config.Options`.
+    """
+
+    def __init__(
+        self,
+        interval: float | None = _UNSET,
+        *,
+        clock: Callable[[], float] = time.time,
+        census: Callable[..., Census] = take_census,
+        **options: Any,
+    ) -> None:
+        if interval is not _UNSET:
+            options["interval"] = interval
+        self.options: Options = resolve(options)
+        self._clock = clock
+        self._census = census
+        self._lock = threading.RLock()
+        self._work_lock = threading.Lock()
+        self._hooks: list[Hook] = []
+        self._thread: threading.Thread | None = None
+        self._stopping = threading.Event()
+        self._probe = ProcessProbe()
+        self._gc = GcWatcher()
+        self._evidence: Any = None
+        self._files: Any = None
+        self._reset()
+
+    def _reset(self) -> None:
+        """Start a fresh baseline (construction, fork)."""
+        self._pid = os.getpid()
+        self._history = History(self.options.history, self.options.max_series)
+        self._snapshots: deque[Snapshot] = deque(maxlen=_KEEP_SNAPSHOTS)
+        self._suspects: dict[tuple[str, str], Suspect] = {}
+        self._index = 0
+        self._work = 0
+        self._frozen = gc.get_freeze_count()
+        self._pause_total = 0.0
+        self._pause_max = 0.0
+        self._started = self._clock()
+        self._failures = 0
+
+    # -- public API ---------------------------------------------------------
+
+    def on_leak(self, hook: H) -> H:
+        """Register ``hook(report)``, called once per new leak; usable as a decorator."""
+        if not callable(hook):
+            raise TypeError(f"leakguard: on_leak() needs a callable, got {type(hook).__name__}")
+        self._hooks.append(hook)
+        return hook
+
+    def tick(self, n: int = 1) -> None:
+        """Count ``n`` units of work done (requests, jobs, orders)."""
+        if self._pid != os.getpid():
+            self._forked()
+        with self._work_lock:
+            self._work += n
+
+    def sample(self) -> Snapshot:
+        """Take one sample now, evaluate, and run hooks for new suspects."""
+        if self._pid != os.getpid():
+            self._forked()
+        with self._lock:
+            started = time.perf_counter()
+            snap = self._evaluate()
+            pause = time.perf_counter() - started
+            self._pause_total += pause
+            self._pause_max = max(self._pause_max, pause)
+            new = [s for s in self._suspects.values() if s.first_seen == snap.index]
+        if new:
+            self._announce(new)
+        return snap
+
+    def suspects(self) -> list[Suspect]:
+        """Confirmed suspects, most certain first."""
+        with self._lock:
+            return list(self._suspects.values())
+
+    def report(self) -> Report:
+        """What the guard knows now, as a :class:`Report`."""
+        with self._lock:
+            return self._report(())
+
+    @property
+    def snapshots(self) -> tuple[Snapshot, ...]:
+        """Recent samples, oldest first (only the latest keeps its census)."""
+        with self._lock:
+            return tuple(self._snapshots)
+
+    @property
+    def running(self) -> bool:
+        """True while the sampling thread runs."""
+        return self._thread is not None and self._thread.is_alive()
+
+    def start(self) -> Guard:
+        """Start the sampling thread (thread mode only); idempotent."""
+        if self.options.interval is None:
+            raise RuntimeError("leakguard: this Guard is manual (interval=None); call sample()")
+        with self._lock:
+            if self.running:
+                return self
+            self._gc.install()
+            self._stopping.clear()
+            self._thread = threading.Thread(target=self._run, name="leakguard", daemon=True)
+            after_fork_in_child(self)
+            self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop sampling, close evidence windows and restore what the guard changed; idempotent."""
+        self._stopping.set()
+        thread = self._thread
+        if thread is not None and thread is not threading.current_thread():
+            thread.join(timeout=1.0)
+        with self._lock:
+            self._thread = None
+            self._gc.uninstall()
+            if self._evidence is not None:
+                self._evidence.close()
+            self._probe.close()
+
+    def __enter__(self) -> Guard:
+        if self.options.interval is not None:
+            self.start()
+        else:
+            self._gc.install()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    # -- sampling -----------------------------------------------------------
+
+    def _take(self, index: int) -> Snapshot:
+        """Read every probe and the census into one snapshot."""
+        opts = self.options
+        census = self._census(opts.top_containers)
+        return Snapshot(
+            index=index,
+            time=self._clock(),
+            work=self._work,
+            census=census,
+            process=self._probe.read(),
+            gc=self._gc.read(),
+            resources=read_resources(census),
+            watched=_watched_counts(),
+        )
+
+    def _evaluate(self) -> Snapshot:
+        index = self._index
+        self._index += 1
+        snap = self._take(index)
+        if snap.census is not None and snap.census.frozen != self._frozen:
+            # gc.freeze() hid objects from the census: a new baseline, not a leak.
+            self._frozen = snap.census.frozen
+            self._history.reset_objects(index)
+            self._suspects = {k: s for k, s in self._suspects.items() if k[0] not in _OBJECT_KINDS}
+        self._history.add(snap)
+        trends = self._filter(detect(self._history, self.options))
+        if self._needs_verification(trends):
+            # Uncollected cyclic garbage climbs too: recount after one full collection.
+            gc.collect()
+            snap = self._take(index)
+            self._history.add(snap, verified=True)
+            trends = self._filter(detect(self._history, self.options))
+        self._keep(snap)
+        self._update(trends, index)
+        if self._files is not None:
+            self._files.write_snapshot(snap)
+        return snap
+
+    def _filter(self, trends: list[Trend]) -> list[Trend]:
+        if not self.options.ignore:
+            return trends
+        from leakguard._noise import ignored
+
+        return [t for t in trends if not ignored(t.kind, t.name, None, self.options.ignore)]
+
+    def _needs_verification(self, trends: list[Trend]) -> bool:
+        if not self.options.verify_gc:
+            return False
+        return any(
+            t.streak >= self.options.confirm
+            and not t.verified
+            and t.key not in self._suspects
+            and (t.kind in _OBJECT_KINDS or t.unit == "blocks")
+            for t in trends
+        )
+
+    def _keep(self, snap: Snapshot) -> None:
+        if self._snapshots:
+            last = self._snapshots[-1]
+            if last.index == snap.index:
+                self._snapshots.pop()
+            elif last.census is not None:
+                # Only the latest snapshot keeps its census: bounded memory.
+                self._snapshots.append(_without_census(self._snapshots.pop()))
+        self._snapshots.append(snap)
+
+    def _update(self, trends: list[Trend], index: int) -> None:
+        """Confirm climbs that held long enough; refresh known suspects."""
+        fresh = []
+        candidates = []
+        for t in trends:
+            known = self._suspects.get(t.key)
+            if known is not None:
+                self._suspects[t.key] = suspect_from(t, known.first_seen, known)
+            elif t.streak >= self.options.confirm and (t.verified or not self._verifiable(t)):
+                fresh.append(suspect_from(t, index, None))
+            else:
+                candidates.append(t)
+        if candidates and self.options.evidence:
+            self._evidence_for().watch([suspect_from(t, index, None) for t in candidates])
+        if fresh and self.options.evidence:
+            fresh = self._enrich(fresh)
+        for s in fresh:
+            self._suspects[s.key] = s
+        if self._evidence is not None:
+            self._evidence.step()
+        order = {t.key: i for i, t in enumerate(trends)}
+        self._suspects = dict(
+            sorted(self._suspects.items(), key=lambda kv: order.get(kv[0], len(order)))
+        )
+
+    def _verifiable(self, t: Trend) -> bool:
+        return self.options.verify_gc and (t.kind in _OBJECT_KINDS or t.unit == "blocks")
+
+    def _evidence_for(self) -> Any:
+        if self._evidence is None:
+            from leakguard._evidence import Evidence
+
+            self._evidence = Evidence(self.options)
+        return self._evidence
+
+    def _enrich(self, fresh: list[Suspect]) -> list[Suspect]:
+        try:
+            enriched: list[Suspect] = self._evidence_for().enrich(fresh)
+        except Exception:  # evidence is a bonus; never let it break the guard
+            log.exception("leakguard: gathering evidence failed")
+            return fresh
+        if not self.options.ignore:
+            return enriched
+        from leakguard._noise import ignored
+
+        return [s for s in enriched if not ignored(s.kind, s.name, s.signature, self.options.ignore)]
+
+    # -- acting -------------------------------------------------------------
+
+    def _report(self, new: tuple[tuple[str, str], ...]) -> Report:
+        share = self._pause_total / max(self._clock() - self._started, 1e-9)
+        overhead = {
+            "pause_total": self._pause_total,
+            "pause_max": self._pause_max,
+            "share": share,
+            "samples": float(self._index),
+        }
+        last = self._snapshots[-1] if self._snapshots else None
+        return build_report(
+            self._history, tuple(self._suspects.values()), new, last, self._index, overhead
+        )
+
+    def _announce(self, new: list[Suspect]) -> None:
+        with self._lock:
+            report = self._report(tuple(s.key for s in new))
+        if self.options.log:
+            for s in new:
+                log.warning("leakguard: possible leak: %s", report_line(s))
+        if self._files is not None:
+            self._files.write_report(report)
+        for hook in list(self._hooks):
+            try:
+                hook(report)
+            except Exception:  # a user's hook must never stop the guard
+                log.exception("leakguard: on_leak hook %r raised", hook)
+
+    # -- thread and fork ----------------------------------------------------
+
+    def _run(self) -> None:
+        delay = 0.0
+        while not self._stopping.wait(delay):
+            started = time.perf_counter()
+            try:
+                self.sample()
+            except Exception:  # the guard must survive anything the heap throws at it
+                self._failures += 1
+                if self._failures <= 3:
+                    log.exception("leakguard: sample failed")
+            delay = self._next_delay(time.perf_counter() - started)
+
+    def _next_delay(self, pause: float) -> float:
+        """Space samples so that the pause stays under the budget's share of wall time."""
+        interval = self.options.interval or 0.0
+        return max(interval, pause * (1.0 / self.options.budget - 1.0))
+
+    def _forked(self) -> None:
+        """In a forked child: a fresh baseline and, in thread mode, a fresh thread.
+
+        Only the forking thread survives a fork, and the parent's sampling
+        thread may have held a lock at that instant: replace the locks, never
+        wait on them.
+        """
+        if self._pid == os.getpid():
+            return
+        was_running = self._thread is not None
+        self._lock = threading.RLock()
+        self._work_lock = threading.Lock()
+        self._stopping = threading.Event()
+        self._thread = None
+        self._reset()
+        if was_running:
+            self.start()
+
+
+def report_line(s: Suspect) -> str:
+    """One log line for a suspect."""
+    from leakguard._render_text import describe
+
+    return describe(s)
+
+
+def _watched_counts() -> dict[str, int]:
+    try:
+        from leakguard._watch import watched_counts
+    except ImportError:
+        return {}
+    return watched_counts()
+
+
+def _without_census(s: Snapshot) -> Snapshot:
+    from dataclasses import replace
+
+    return replace(s, census=None)
