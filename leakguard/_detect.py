@@ -4,9 +4,14 @@ A series *climbs* at a sample when, over the recent window after warm-up:
 
 1. the Mann-Kendall test rejects "no upward trend" at level ``alpha``;
 2. the Theil-Sen slope is positive;
-3. the low tide (minimum) of each third of the window is above the one before;
-4. the low tide rose by at least the minimum growth for the signal;
-5. no single step made more than half of that rise (a one-time step is not a leak).
+3. the low tide (minimum) of each third of the window rose by at least the
+   minimum growth for the signal, a quarter of it or more in each third;
+4. no single step made more than half of that rise (a one-time step is not a leak);
+5. the floor never fell back by more than half of that rise (a random walk's does);
+6. the second half of the window still climbs at half the overall slope or more
+   (a cache that filled and levelled off does not);
+7. when more than 15% of its steps fall, the detrended level does not wander
+   like a random walk's (variance ratio).
 
 A climb becomes a suspect once it held for ``confirm`` consecutive samples.
 No clock, no threads, no I/O: tests drive it with tables of series.
@@ -23,8 +28,10 @@ from leakguard._stats import (
     correlation,
     largest_rise_share,
     mann_kendall,
+    max_drawdown,
     theil_sen,
     thirds_minima,
+    variance_ratio,
 )
 
 RESOURCE_MIN_GROWTH = 4
@@ -32,6 +39,21 @@ RESOURCE_MIN_GROWTH = 4
 
 MAX_STEP_SHARE = 0.5
 """A climb whose largest single low-tide step is more than this share of the rise is a step."""
+
+MAX_DRAWDOWN_SHARE = 0.5
+"""A climb whose floor fell back by more than this share of the rise is a random walk."""
+
+MAX_VARIANCE_RATIO = 1.5
+"""A noisy climb whose detrended level wanders more than this (relative to its noise) is a random walk."""
+
+NOISY_SHARE = 0.15
+"""A climb with more than this share of falling steps is noisy and must pass the variance-ratio test."""
+
+MIN_THIRD_SHARE = 0.25
+"""Each third's low tide must add at least this share of the rise: a levelled-off fill adds none."""
+
+MIN_RECENT_SLOPE = 0.5
+"""The second half of the window must climb at least this share of the whole window's slope."""
 
 # Ranking: most specific first among equally certain suspects, since a leak of
 # user objects also grows their dicts, the list holding them and the RSS.
@@ -109,12 +131,19 @@ def climbs(window: Sequence[float], floor: float, alpha: float) -> float | None:
     if n < 4 or window[-1] - min(window) < floor:
         return None  # cheap pre-filter: most series never get past here
     first, middle, last = thirds_minima(window)
-    if not (first < middle < last) or last - first < floor:
+    rise = last - first
+    if rise < floor or min(middle - first, last - middle) < MIN_THIRD_SHARE * rise:
         return None
-    if largest_rise_share(window) > MAX_STEP_SHARE:
+    if largest_rise_share(window) > MAX_STEP_SHARE or max_drawdown(window) > MAX_DRAWDOWN_SHARE * rise:
         return None
     _, p = mann_kendall(window)
-    if p >= alpha or theil_sen(window) <= 0:
+    slope = theil_sen(window)
+    if p >= alpha or slope <= 0:
+        return None
+    if theil_sen(window[n // 2 :]) < MIN_RECENT_SLOPE * slope:
+        return None
+    falls = sum(b < a for a, b in zip(window, window[1:]))
+    if falls > NOISY_SHARE * (n - 1) and variance_ratio(window, slope) > MAX_VARIANCE_RATIO:
         return None
     return p
 

@@ -103,3 +103,42 @@ def correlation(a: Sequence[float], b: Sequence[float]) -> float:
     if va <= 0 or vb <= 0:
         return 0.0
     return cov / math.sqrt(va * vb)
+
+
+def max_drawdown(x: Sequence[float]) -> float:
+    """Largest fall of the two-sample low tide below its running peak.
+
+    Taking the minimum of each pair of neighbours first ignores one-sample
+    spikes (garbage not yet freed); what remains is how far the floor fell
+    back, which a leak's floor never does and a random walk's often does.
+    """
+    peak, worst = -math.inf, 0.0
+    for a, b in zip(x, x[1:]):
+        tide = min(a, b)
+        peak = max(peak, tide)
+        worst = max(worst, peak - tide)
+    return worst
+
+
+def variance_ratio(x: Sequence[float], slope: float) -> float:
+    """How much the detrended series wanders, relative to its step-to-step noise.
+
+    About 1 for a trend plus independent noise (a leak under tidal garbage);
+    grows with the window for a random walk, whose deviations persist.
+    Returns 0.0 for a series without noise.
+    """
+    res = [v - slope * i for i, v in enumerate(x)]
+    steps = [b - a for a, b in zip(res, res[1:])]
+    noise = _variance(steps) / 2.0
+    spread = _variance(res)
+    if noise <= 0:
+        return 0.0 if spread <= 0 else math.inf
+    return spread / noise
+
+
+def _variance(x: Sequence[float]) -> float:
+    n = len(x)
+    if n < 2:
+        return 0.0
+    mean = sum(x) / n
+    return sum((v - mean) ** 2 for v in x) / (n - 1)
