@@ -148,6 +148,39 @@ def climbs(window: Sequence[float], floor: float, alpha: float) -> float | None:
     return p
 
 
+def window_sizes(opts: Options) -> list[int]:
+    """The window lengths tried, shortest first: a leak that starts late in a
+    long flat history is seen by the short ones, a slow one by the long ones."""
+    sizes = {opts.window}
+    size = opts.min_samples
+    while size < opts.window:
+        sizes.add(size)
+        size *= 2
+    return sorted(sizes)
+
+
+def _best_window(values: Sequence[float], floor: float, opts: Options) -> float | None:
+    """The smallest p-value among the window lengths that climb, or None."""
+    best = None
+    for size in window_sizes(opts):
+        if size > len(values) and best is not None:
+            break
+        window = values[max(0, len(values) - size) :]
+        if len(window) < opts.min_samples:
+            return None
+        p = climbs(window, floor, opts.alpha)
+        before = values[: len(values) - len(window)]
+        if p is not None and before and min(window[-len(window) // 3 :]) <= max(before):
+            # A short window sees any rising tide; a climb must also leave the
+            # whole earlier history below its floor (waves and teeth do not).
+            p = None
+        if p is not None and (best is None or p < best):
+            best = p
+        if size >= len(values):
+            break
+    return best
+
+
 def _post_warmup(series: Series, history: History, opts: Options) -> int:
     """Offset of the first level of ``series`` that is past warm-up."""
     begin = history.start + opts.warmup
@@ -168,10 +201,7 @@ def evaluate(series: Series, history: History, opts: Options) -> Trend | None:
     streak, p_now = 0, 1.0
     for back in range(opts.confirm):
         end = len(values) - back
-        window = values[max(0, end - opts.window) : end]
-        if len(window) < opts.min_samples:
-            break
-        p = climbs(window, floor, opts.alpha)
+        p = _best_window(values[:end], floor, opts)
         if p is None:
             break
         if back == 0:
