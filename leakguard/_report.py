@@ -61,6 +61,12 @@ class Report:
 
         return render_text(self)
 
+    def to_html(self) -> str:
+        """Render as one self-contained HTML page with charts (no network needed)."""
+        from leakguard._render_html import render_html  # noqa: PLC0415 - loaded only when used
+
+        return render_html(self)
+
     def to_dict(self) -> dict[str, Any]:
         """Return the versioned JSON-ready form (see docs/reports.md for the schema)."""
         data = asdict(self)
