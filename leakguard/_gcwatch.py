@@ -4,35 +4,39 @@ from __future__ import annotations
 
 import gc
 import time
+from collections.abc import Callable
 from typing import Any
 
 from leakguard._snapshot import GcStats
 
+GcCallback = Callable[[str, dict[str, Any]], None]
+
 
 class GcWatcher:
-    """Counts collections, their time and what they reclaim, from ``gc.callbacks``.
+    """Counts collections, their time and what they reclaim, since the first :meth:`install`.
 
-    The callback runs inside every collection, in whichever thread triggered
-    it, so it only adds to a few counters: no lock (a lock taken by a reader
-    that then allocates could deadlock against its own collection), no
-    allocation beyond small ints. A collection cannot start while another runs,
-    so one start time suffices. A :meth:`read` racing a collection may see the
-    counters of one collection half-added; the next read is whole.
+    Collections, objects collected and uncollectable per generation come from
+    ``gc.get_stats()``, which the collector keeps anyway, read against a
+    baseline taken at the first install. The time spent and the size of the
+    latest full collection need a callback in ``gc.callbacks``; it runs inside
+    every collection, in whichever thread triggered it, so it does as little as
+    possible: two clock reads and two stores, no lock (a reader that allocated
+    while holding one could deadlock against its own collection). Collections
+    never overlap, so one start time suffices.
     """
 
     def __init__(self) -> None:
-        self._counts = [0, 0, 0]
-        self._collected = 0
-        self._uncollectable = 0
-        self._seconds = 0.0
-        self._last_full = 0
-        self._started = 0.0
-        # One bound method kept for the watcher's life: it is found and removed
-        # by identity, so another library's equal-comparing callback is never touched.
-        self._callback = self._on_gc
+        # [start of the running collection or 0, seconds in total, last full collected]
+        self._state: list[float] = [0.0, 0.0, 0.0]
+        self._base: list[dict[str, Any]] | None = None
+        # One callback kept for the watcher's life: it is found and removed by
+        # identity, so another library's equal-comparing callback is never touched.
+        self._callback = _make_callback(self._state)
 
     def install(self) -> None:
         """Append the callback to ``gc.callbacks``; a second call does nothing."""
+        if self._base is None:
+            self._base = gc.get_stats()
         if not self.installed:
             gc.callbacks.append(self._callback)
 
@@ -49,32 +53,38 @@ class GcWatcher:
         return any(cb is self._callback for cb in gc.callbacks)
 
     def read(self) -> GcStats:
-        """Return the activity counted since :meth:`install`, and ``len(gc.garbage)``.
+        """Return the activity since the first :meth:`install`, and ``len(gc.garbage)``.
 
         Returns:
-            A :class:`GcStats` of cumulative counts.
+            A :class:`GcStats` of cumulative counts; all zero before any install.
         """
+        base = self._base
+        if base is None:
+            return GcStats(garbage=len(gc.garbage))
+        now = gc.get_stats()
+        counts = [now[g]["collections"] - base[g]["collections"] for g in range(3)]
         return GcStats(
-            collections=(self._counts[0], self._counts[1], self._counts[2]),
-            collected=self._collected,
-            uncollectable=self._uncollectable,
-            seconds=self._seconds,
+            collections=(counts[0], counts[1], counts[2]),
+            collected=sum(now[g]["collected"] - base[g]["collected"] for g in range(3)),
+            uncollectable=sum(now[g]["uncollectable"] - base[g]["uncollectable"] for g in range(3)),
+            seconds=self._state[1],
             garbage=len(gc.garbage),
-            last_full_collected=self._last_full,
+            last_full_collected=int(self._state[2]),
         )
 
-    def _on_gc(self, phase: str, info: dict[str, Any]) -> None:
+
+def _make_callback(state: list[float]) -> GcCallback:
+    """Build the gc callback over ``state`` alone, so it never keeps the watcher alive."""
+    clock = time.perf_counter
+
+    def on_gc(phase: str, info: dict[str, Any]) -> None:
         if phase == "start":
-            self._started = time.perf_counter()
+            state[0] = clock()
             return
-        started, self._started = self._started, 0.0
-        if started:
-            self._seconds += time.perf_counter() - started
-        generation = info.get("generation", 0)
-        collected = info.get("collected", 0)
-        if 0 <= generation <= 2:
-            self._counts[generation] += 1
-        self._collected += collected
-        self._uncollectable += info.get("uncollectable", 0)
-        if generation == 2:
-            self._last_full = collected
+        if state[0]:
+            state[1] += clock() - state[0]
+            state[0] = 0.0
+        if info["generation"] == 2:
+            state[2] = info["collected"]
+
+    return on_gc

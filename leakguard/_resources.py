@@ -11,7 +11,7 @@ import os
 import sys
 import threading
 import weakref
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from typing import Any
 
 from leakguard._snapshot import Census, Resources
@@ -122,16 +122,37 @@ def count_tasks() -> tuple[int, int]:
     tasks_module = sys.modules.get("asyncio.tasks")
     if tasks_module is None:
         return 0, 0
-    pending = done = 0
-    is_done = _done_reader()
+    live: list[object] = []
     for name in ("_all_tasks", "_scheduled_tasks"):
         refs = _weak_members(getattr(tasks_module, name, None))
-        p, d = _tally((ref() for ref in refs), is_done)
-        pending, done = pending + p, done + d
+        live.extend([task for ref in refs if (task := ref()) is not None])
     eager = getattr(tasks_module, "_eager_tasks", None)
     if isinstance(eager, set):
-        p, d = _tally(_copy(eager), is_done)
-        pending, done = pending + p, done + d
+        live.extend(_copy(eager))
+    return _tally(live)
+
+
+def _tally(tasks: list[object]) -> tuple[int, int]:
+    c_future: Any = getattr(sys.modules.get("_asyncio"), "Future", None)
+    if c_future is not None:
+        # The C base's done() reads the state without running an override;
+        # it raises TypeError on a pure-Python task, which the slow path handles.
+        try:
+            done = sum(map(c_future.done, tasks))
+        except TypeError:
+            pass
+        else:
+            return len(tasks) - done, done
+    pending = done = 0
+    is_done = _done_reader()
+    for task in tasks:
+        state = is_done(task)
+        if state is None:
+            continue
+        if state:
+            done += 1
+        else:
+            pending += 1
     return pending, done
 
 
@@ -152,19 +173,6 @@ def _copy(members: set[Any]) -> set[Any]:
         except RuntimeError:
             continue
     return set()
-
-
-def _tally(tasks: Iterable[object], is_done: Callable[[object], bool | None]) -> tuple[int, int]:
-    pending = done = 0
-    for task in tasks:
-        state = is_done(task)
-        if state is None:
-            continue
-        if state:
-            done += 1
-        else:
-            pending += 1
-    return pending, done
 
 
 def _done_reader() -> Callable[[object], bool | None]:

@@ -469,3 +469,37 @@ def test_eagerly_completed_tasks_are_counted_through_the_census() -> None:
     asyncio.run(main())
     assert read_resources(take_census()).tasks_done - base == 8
     kept.clear()
+
+
+def test_gc_watcher_counts_collections_triggered_in_other_threads() -> None:
+    """A full collection run by another thread is counted and timed."""
+    watcher = GcWatcher()
+    watcher.install()
+    try:
+        before = watcher.read()
+        worker = threading.Thread(target=gc.collect)
+        worker.start()
+        worker.join()
+        after = watcher.read()
+    finally:
+        watcher.uninstall()
+    assert after.collections[2] - before.collections[2] >= 1
+    assert after.seconds > before.seconds
+
+
+def test_importing_the_probes_does_nothing() -> None:
+    """Importing the probe modules adds no gc callback, thread or open file."""
+    script = textwrap.dedent(
+        """
+        import gc, os, threading
+        fds = len(os.listdir("/proc/self/fd")) if os.path.isdir("/proc/self/fd") else 0
+        state = (len(gc.callbacks), threading.active_count())
+        import leakguard._probes
+        after_fds = len(os.listdir("/proc/self/fd")) if os.path.isdir("/proc/self/fd") else 0
+        print(state == (len(gc.callbacks), threading.active_count()) and fds == after_fds)
+        """
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert out.stdout.split() == ["True"]
