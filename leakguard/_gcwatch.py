@@ -13,11 +13,12 @@ GcCallback = Callable[[str, dict[str, Any]], None]
 
 
 class GcWatcher:
-    """Counts collections, their time and what they reclaim, since the first :meth:`install`.
+    """Counts collections, their time and what they reclaim, since the first install or read.
 
     Collections, objects collected and uncollectable per generation come from
     ``gc.get_stats()``, which the collector keeps anyway, read against a
-    baseline taken at the first install. The time spent and the size of the
+    baseline taken at the first :meth:`install` or :meth:`read` (so they are
+    counted even with no callback installed). The time spent and the size of the
     latest full collection need a callback in ``gc.callbacks``; it runs inside
     every collection, in whichever thread triggered it, so it does as little as
     possible: two clock reads and two stores, no lock (a reader that allocated
@@ -52,19 +53,29 @@ class GcWatcher:
         """Whether the callback is in ``gc.callbacks`` now."""
         return any(cb is self._callback for cb in gc.callbacks)
 
+    def reset(self) -> None:
+        """Start counting afresh from now (a new baseline, e.g. in a forked child)."""
+        self._base = gc.get_stats()
+        self._state[1] = self._state[2] = 0.0
+
     def read(self) -> GcStats:
-        """Return the activity since the first :meth:`install`, and ``len(gc.garbage)``.
+        """Return the activity since the first install or read, and ``len(gc.garbage)``.
+
+        ``seconds`` and ``last_full_collected`` are counted only while installed.
 
         Returns:
-            A :class:`GcStats` of cumulative counts; all zero before any install.
+            A :class:`GcStats` of cumulative counts.
         """
+        now = gc.get_stats()
         base = self._base
         if base is None:
-            return GcStats(garbage=len(gc.garbage))
-        now = gc.get_stats()
-        counts = [now[g]["collections"] - base[g]["collections"] for g in range(3)]
+            base = self._base = now
         return GcStats(
-            collections=(counts[0], counts[1], counts[2]),
+            collections=(
+                now[0]["collections"] - base[0]["collections"],
+                now[1]["collections"] - base[1]["collections"],
+                now[2]["collections"] - base[2]["collections"],
+            ),
             collected=sum(now[g]["collected"] - base[g]["collected"] for g in range(3)),
             uncollectable=sum(now[g]["uncollectable"] - base[g]["uncollectable"] for g in range(3)),
             seconds=self._state[1],

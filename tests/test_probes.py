@@ -277,12 +277,33 @@ def test_gc_watcher_install_is_idempotent() -> None:
     assert len(gc.callbacks) == before
 
 
-def test_gc_watcher_counts_nothing_before_install() -> None:
-    """Nothing is counted until install(): import and construction are inert."""
+def test_gc_watcher_counts_collections_without_a_callback() -> None:
+    """Without install() collections are still counted from gc.get_stats(), but not timed."""
+    callbacks = list(gc.callbacks)
     watcher = GcWatcher()
+    first = watcher.read()
     gc.collect()
-    assert watcher.read().collections == (0, 0, 0)
-    assert not watcher.installed
+    second = watcher.read()
+    assert first.collections == (0, 0, 0)
+    assert second.collections[2] >= 1
+    assert second.seconds == 0.0
+    assert gc.callbacks == callbacks
+
+
+def test_gc_watcher_reset_starts_a_new_baseline() -> None:
+    """After reset() only the collections that follow are counted."""
+    watcher = GcWatcher()
+    watcher.install()
+    try:
+        gc.collect()
+        watcher.reset()
+        fresh = watcher.read()
+        gc.collect()
+        later = watcher.read()
+    finally:
+        watcher.uninstall()
+    assert fresh.collections[2] == 0 and fresh.seconds == 0.0
+    assert later.collections[2] >= 1 and later.seconds > 0.0
 
 
 def test_gc_watcher_reads_gc_garbage_length() -> None:
