@@ -1,0 +1,252 @@
+"""Who holds it: find a few live instances and the shortest path from a root to one.
+
+A root is a module in ``sys.modules`` (its globals), a local variable of another
+thread's running frame, or a suspended coroutine (an asyncio task's frame).
+The search walks referrers breadth-first, one ``gc.get_referrers`` call per
+batch of a level rather than per object, so a path of depth d costs about d
+passes over the heap. It compares objects by ``id()`` only, reads types with
+``type()``, and never calls ``__repr__``, ``__eq__``, ``__hash__``, ``__class__``
+or any other user code. Every reference it takes is dropped before it returns.
+"""
+
+from __future__ import annotations
+
+import gc
+import os
+import threading
+import time
+import types
+from collections.abc import Iterable
+
+from leakguard._census import type_name
+from leakguard._pathrender import Roots, render
+
+_BATCH = 32  # objects per gc.get_referrers call: its cost grows with the batch size
+_MAX_WIDTH = 20_000  # referrers kept per level; past this the search gives up on width
+_LEAKGUARD_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
+
+
+def find_instances(type_name_: str, limit: int, *, newest: bool = True) -> list[object]:
+    """A few live, gc-tracked instances of a type, newest first.
+
+    The caller must drop the list soon: it keeps the instances alive.
+
+    Args:
+        type_name_: the full type name, as :func:`leakguard._census.type_name` gives it.
+        limit: the most instances to return.
+        newest: walk from the youngest generation's tail (the most recently tracked
+            objects) towards the oldest; False walks oldest first.
+
+    Returns:
+        Up to ``limit`` instances (empty for untracked types such as ``str``).
+    """
+    wanted = {id(tp) for tp in _types_named(type_name_)}
+    found: list[object] = []
+    if not wanted or limit <= 0:
+        return found
+    for generation in (0, 1, 2) if newest else (2, 1, 0):
+        objects = gc.get_objects(generation=generation)
+        try:
+            for obj in reversed(objects) if newest else objects:
+                if id(type(obj)) in wanted:
+                    found.append(obj)
+                    if len(found) >= limit:
+                        return found
+        finally:
+            del objects
+    return found
+
+
+def find_container(key: int, type_name_: str) -> object | None:
+    """The gc-tracked object whose ``id()`` is key, if its type has that name.
+
+    Args:
+        key: the ``id()`` the census recorded.
+        type_name_: the full type name it had (guards against a reused id).
+
+    Returns:
+        The object, or None when it is gone or the id now belongs to another type.
+    """
+    objects = gc.get_objects()
+    try:
+        for lo in range(0, len(objects), 50_000):
+            chunk = objects[lo : lo + 50_000]
+            try:
+                # list.index compares ints in C: far faster than a Python loop over ids.
+                at = list(map(id, chunk)).index(key)
+            except ValueError:
+                continue
+            obj = chunk[at]
+            return obj if type_name(type(obj)) == type_name_ else None
+        return None
+    finally:
+        del objects
+
+
+def retention_path(
+    obj: object,
+    *,
+    max_depth: int = 20,
+    seconds: float = 1.0,
+    notes: list[str] | None = None,
+    ignore: Iterable[int] = (),
+) -> tuple[str, ...] | None:
+    """The shortest chain of references from a root to ``obj``, rendered for humans.
+
+    Example: ``("shop.orders (module)", "_recent (list)", "OrderDTO")``. Elements
+    label how their parent holds them (attribute, ``[key]``, closure variable,
+    local variable) and end with their type; detail of one instance is in
+    square brackets, which leak signatures leave out.
+
+    The calling thread's own frames are not roots: they hold ``obj`` only because
+    the caller is looking at it.
+
+    Args:
+        obj: the object to explain (not kept).
+        max_depth: the most references between a root and ``obj``.
+        seconds: time budget; the search stops at the first level boundary past it.
+        notes: a list to append one line to when no path is returned (why not).
+        ignore: ``id()`` s of containers that must not count as holders (the
+            caller's own lists of sampled objects).
+
+    Returns:
+        The rendered path, root first, or None on timeout or when no root holds it.
+    """
+    search = _Search(max_depth, time.monotonic() + seconds, ignore)
+    try:
+        chain, problem = search.run(obj)
+        if chain is None:
+            if notes is not None:
+                notes.append(problem)
+            return None
+        return render(chain, search.roots)
+    except Exception as exc:  # evidence must never raise into the host
+        if notes is not None:
+            notes.append(f"retention path search failed: {type(exc).__name__}")
+        return None
+    finally:
+        search.clear()
+
+
+class _Search:
+    """One breadth-first walk up the referrer graph; holds references until clear()."""
+
+    def __init__(self, max_depth: int, deadline: float, ignore: Iterable[int]) -> None:
+        self.max_depth = max_depth
+        self.deadline = deadline
+        self.roots = Roots.collect(skip_thread=threading.get_ident(), skip_dir=_LEAKGUARD_DIR)
+        self.link: dict[int, object] = {}  # id(referrer) -> the object it refers to
+        self.keep: dict[int, object] = {}  # id -> object, so that ids stay unique
+        self.seen: set[int] = set(ignore) | self.roots.private_ids()
+        self.seen.update(map(id, (self.link, self.keep, self.seen)))
+
+    def clear(self) -> None:
+        self.link.clear()
+        self.keep.clear()
+        self.roots.clear()
+
+    def run(self, obj: object) -> tuple[list[object] | None, str]:
+        """Return the chain root-first, or None and why not."""
+        self.seen.add(id(obj))
+        self.keep[id(obj)] = obj
+        level: list[object] = [obj]
+        self.seen.add(id(level))
+        if self.roots.is_root(obj):
+            return [obj], ""
+        for _ in range(self.max_depth):
+            frame_root = self._frame_held(level)
+            if frame_root is not None:
+                return frame_root, ""
+            found, level = self._expand(level)
+            if found is not None:
+                return found, ""
+            if not level:
+                return None, "no root holds it (held only by C code, or unreachable garbage)"
+            if time.monotonic() > self.deadline:
+                return None, "retention path search timed out"
+        return None, f"no root within {self.max_depth} references"
+
+    def _frame_held(self, level: list[object]) -> list[object] | None:
+        for node in level:
+            if id(node) in self.roots.frame_locals:
+                return [self.roots.frame_marker(id(node)), *self._chain_from(node)]
+        return None
+
+    def _expand(self, level: list[object]) -> tuple[list[object] | None, list[object]]:
+        """Referrers of one level; returns (chain, next level) once a root is found."""
+        nxt: list[object] = []
+        self.seen.add(id(nxt))
+        fallback: list[object] | None = None
+        for lo in range(0, len(level), _BATCH):
+            if time.monotonic() > self.deadline:
+                return fallback, []
+            batch = level[lo : lo + _BATCH]
+            by_id = {id(o): o for o in batch}
+            referrers = gc.get_referrers(*batch)
+            self.seen.update((id(batch), id(by_id), id(referrers)))
+            for ref in referrers:
+                if not self._admit(ref, batch, by_id):
+                    continue
+                nxt.append(ref)
+                if self.roots.is_module_dict(ref):
+                    return self._chain_from(ref), []
+                if fallback is None and self.roots.is_root(ref):
+                    fallback = self._chain_from(ref)
+            del referrers, batch, by_id
+            if len(nxt) > _MAX_WIDTH:
+                break
+        return fallback, nxt
+
+    def _admit(self, ref: object, batch: list[object], by_id: dict[int, object]) -> bool:
+        rid = id(ref)
+        if rid in self.seen:
+            return False
+        self.seen.add(rid)
+        child = batch[0] if len(batch) == 1 else _referent_in(ref, by_id)
+        if child is None or type(ref) is child:
+            # An instance refers to its own class; that does not make it the class's holder.
+            return False
+        if type(ref) is types.FrameType and self.roots.is_private_frame(ref):
+            return False
+        self.keep[rid] = ref
+        self.link[rid] = child
+        return True
+
+    def _chain_from(self, node: object) -> list[object]:
+        chain = [node]
+        while id(node) in self.link:
+            node = self.link[id(node)]
+            chain.append(node)
+        return chain
+
+
+def _referent_in(ref: object, by_id: dict[int, object]) -> object | None:
+    for target in gc.get_referents(ref):
+        hit = by_id.get(id(target))
+        if hit is not None:
+            return hit
+    return None
+
+
+def _types_named(name: str) -> list[type]:
+    """Every live class with this full name (a class redefined twice has two)."""
+    out: list[type] = []
+    seen: set[int] = set()
+    stack: list[type] = [object]
+    while stack:
+        tp = stack.pop()
+        subs: list[type] = type.__subclasses__(tp)
+        for sub in subs:
+            if id(sub) not in seen:
+                seen.add(id(sub))
+                stack.append(sub)
+                if _safe_type_name(sub) == name:
+                    out.append(sub)
+    return out
+
+
+def _safe_type_name(tp: type) -> str | None:
+    try:
+        return type_name(tp)
+    except Exception:  # a type with a broken __module__/__qualname__ is nobody's leak
+        return None

@@ -1,0 +1,214 @@
+"""Where it is born: a bounded tracemalloc window opened on suspicion.
+
+tracemalloc slows allocation-heavy code by x15 with one frame (BASELINES.md), so
+it is never left on: a :class:`TraceWindow` switches it on only if it is off,
+and on close restores exactly what it found. A user who traces already keeps
+their tracing and their traces.
+
+While it is open, new objects get a traceback. Two questions are answered from it:
+which lines allocated a sample of suspect objects (:meth:`TraceWindow.sites_of`),
+and which lines hold the most memory born since the window opened
+(:meth:`TraceWindow.growing_lines`), for leaks of untracked objects such as
+``str`` and ``bytes`` that the census cannot see.
+"""
+
+from __future__ import annotations
+
+import collections
+import importlib
+import os
+import time
+import tracemalloc
+from collections.abc import Iterable, Sequence
+
+from leakguard._packages import package_of
+from leakguard._suspect import Site
+
+_LEAKGUARD_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
+_TRACEMALLOC_FILE = tracemalloc.__file__ or "tracemalloc.py"
+# Frames that are the machinery, not the program: the tracer, the guard, the importer.
+_NOISE_FILES = ("<frozen importlib", "<frozen zipimport", _TRACEMALLOC_FILE)
+_NOISE_DIRS = (_LEAKGUARD_DIR, os.path.dirname(os.path.abspath(importlib.__file__ or "")) + os.sep)
+_TIME_CHECK_EVERY = 65_536  # traces aggregated between two looks at the deadline
+
+
+class TraceWindow:
+    """tracemalloc switched on for a while, leaving the user's own state untouched.
+
+    Attributes:
+        nframes: frames stored per allocation when this window starts tracing.
+        owned: True when this window started tracing (and will stop it).
+        opened_at: ``time.monotonic()`` when opened (None while closed).
+        baseline: the traces at opening when the user was already tracing, so that
+            growth can be told from the user's older allocations (None otherwise).
+    """
+
+    def __init__(self, nframes: int = 1) -> None:
+        """Prepare a window; nothing changes until :meth:`open`.
+
+        Args:
+            nframes: frames tracemalloc stores per allocation (1 is the cheapest).
+
+        Raises:
+            ValueError: nframes is not a positive integer.
+        """
+        if isinstance(nframes, bool) or not isinstance(nframes, int) or nframes < 1:
+            raise ValueError(f"leakguard: trace frames must be a positive integer, got {nframes!r}")
+        self.nframes = nframes
+        self.owned = False
+        self.opened_at: float | None = None
+        self.baseline: tracemalloc.Snapshot | None = None
+        self.samples = 0
+
+    @property
+    def is_open(self) -> bool:
+        """Whether the window is open (tracing is on, by us or by the user)."""
+        return self.opened_at is not None
+
+    def open(self, *, baseline: bool = False) -> None:
+        """Start tracing unless it is on already; idempotent.
+
+        Args:
+            baseline: when the user already traces, keep a snapshot of their traces
+                so :meth:`growing_lines` can subtract them (costs ~170 B per block).
+        """
+        if self.is_open:
+            return
+        if tracemalloc.is_tracing():
+            self.owned = False
+            self.baseline = tracemalloc.take_snapshot() if baseline else None
+        else:
+            tracemalloc.start(self.nframes)
+            self.owned = True
+        self.opened_at = time.monotonic()
+        self.samples = 0
+
+    def close(self) -> None:
+        """Stop tracing if this window started it; idempotent; never touches the user's traces."""
+        if self.owned and tracemalloc.is_tracing():
+            tracemalloc.stop()
+        self.owned = False
+        self.opened_at = None
+        self.baseline = None
+
+    def seconds_open(self) -> float:
+        """How long the window has been open (0 when closed)."""
+        return 0.0 if self.opened_at is None else time.monotonic() - self.opened_at
+
+    def memory(self) -> int:
+        """Bytes tracemalloc uses for its own tables now (0 when not tracing)."""
+        return tracemalloc.get_tracemalloc_memory() if tracemalloc.is_tracing() else 0
+
+    def sites_of(self, objects: Iterable[object], limit: int) -> list[Site]:
+        """Allocation sites of objects, most common first.
+
+        Args:
+            objects: a sample of suspect objects (not kept).
+            limit: the most sites to return.
+
+        Returns:
+            One :class:`Site` per line, counting the objects born there; objects born
+            while tracing was off have no traceback and are not counted.
+        """
+        if not tracemalloc.is_tracing():
+            return []
+        counts: collections.Counter[tuple[str, int]] = collections.Counter()
+        for obj in objects:
+            tb = tracemalloc.get_object_traceback(obj)
+            if tb is not None:
+                counts[_innermost([(f.filename, f.lineno) for f in reversed(tb)])] += 1
+        return [
+            Site(f, n, count=c, package=package_of(f)) for (f, n), c in counts.most_common(limit)
+        ]
+
+    def growing_lines(
+        self, since: tracemalloc.Snapshot | None, limit: int, *, deadline: float | None = None
+    ) -> list[Site]:
+        """Lines holding the most memory allocated since tracing began, biggest first.
+
+        When this window started tracing, every live trace was born inside it, so
+        the lines holding the most live bytes are the lines that grew: no
+        ``compare_to`` is needed. When the user traced already, ``since`` (or the
+        window's baseline) is subtracted, for the top lines only.
+
+        Args:
+            since: traces to subtract (None: the window's own baseline, if any).
+            limit: the most lines to return.
+            deadline: ``time.monotonic()`` after which aggregation stops early.
+
+        Returns:
+            Sites with the live blocks (``count``) and bytes (``size``) grown per line.
+        """
+        if not tracemalloc.is_tracing():
+            return []
+        now = _by_line(_raw_traces(tracemalloc.take_snapshot()), deadline)
+        base = since if since is not None else self.baseline
+        top = sorted(now.items(), key=lambda kv: kv[1][1], reverse=True)[: max(limit * 4, limit)]
+        if base is not None:
+            wanted = {line for line, _ in top}
+            before = _by_line(_raw_traces(base), deadline, wanted)
+            top = [(ln, _minus(now_cs, before.get(ln))) for ln, now_cs in top]
+            top.sort(key=lambda kv: kv[1][1], reverse=True)
+        return [
+            Site(f, n, count=c, size=s, package=package_of(f))
+            for (f, n), (c, s) in top[:limit]
+            if s > 0
+        ]
+
+
+def _past(deadline: float | None) -> bool:
+    return deadline is not None and time.monotonic() > deadline
+
+
+def _is_noise(filename: str) -> bool:
+    return filename.startswith(_NOISE_FILES) or filename.startswith(_NOISE_DIRS)
+
+
+def _innermost(frames: Sequence[tuple[str, int]]) -> tuple[str, int]:
+    """The most recent frame that is not machinery; frames come most recent first."""
+    for frame in frames:
+        if not _is_noise(frame[0]):
+            return frame
+    return frames[0]
+
+
+def _minus(now: tuple[int, int], before: tuple[int, int] | None) -> tuple[int, int]:
+    return now if before is None else (now[0] - before[0], now[1] - before[1])
+
+
+def _raw_traces(snapshot: tracemalloc.Snapshot) -> list[tuple[object, ...]]:
+    # Snapshot.traces wraps every trace in Python objects on access (seconds at 2M
+    # blocks); the raw tuples (domain, size, frames most recent first, ...) are
+    # what statistics() itself reads.
+    raw = getattr(snapshot.traces, "_traces", None)
+    if isinstance(raw, list):
+        return raw
+    return [
+        (t.domain, t.size, tuple((f.filename, f.lineno) for f in reversed(t.traceback)))
+        for t in snapshot.traces
+    ]
+
+
+def _by_line(
+    traces: list[tuple[object, ...]],
+    deadline: float | None,
+    wanted: set[tuple[str, int]] | None = None,
+) -> dict[tuple[str, int], tuple[int, int]]:
+    """Blocks and bytes per innermost non-machinery line."""
+    lines: dict[object, tuple[str, int]] = {}
+    totals: dict[tuple[str, int], list[int]] = {}
+    for i, trace in enumerate(traces):
+        if i % _TIME_CHECK_EVERY == 0 and _past(deadline):
+            break
+        frames = trace[2]
+        line = lines.get(frames)
+        if line is None:
+            line = lines[frames] = _innermost(frames)  # type: ignore[arg-type]
+        if _is_noise(line[0]) or (wanted is not None and line not in wanted):
+            continue
+        acc = totals.get(line)
+        if acc is None:
+            acc = totals[line] = [0, 0]
+        acc[0] += 1
+        acc[1] += trace[1]  # type: ignore[operator]
+    return {line: (c, s) for line, (c, s) in totals.items()}
