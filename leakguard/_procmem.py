@@ -139,6 +139,7 @@ class ProcessProbe:
     ) -> None:
         self._paths = (statm, proc_cgroup, cgroup_root)
         self._lock = threading.Lock()
+        self._lock_pid = os.getpid()
         self._pid = 0
         self._statm = -1
         self._usage = -1
@@ -163,13 +164,20 @@ class ProcessProbe:
 
     def close(self) -> None:
         """Close the files kept open; a later :meth:`read` opens them again."""
-        with self._lock:
+        with self._own_lock():
             self._close_fds()
             self._pid = 0
             self._psutil = None
 
+    def _own_lock(self) -> threading.Lock:
+        pid = os.getpid()
+        if self._lock_pid != pid:
+            # A lock held by a parent's thread at fork() is never released in the child.
+            self._lock, self._lock_pid = threading.Lock(), pid
+        return self._lock
+
     def _reopen(self) -> None:
-        with self._lock:
+        with self._own_lock():
             pid = os.getpid()
             if self._pid == pid:
                 return

@@ -102,6 +102,39 @@ def test_forked_child_reads_its_own_statm(tmp_path: Path) -> None:
     assert out == ["child", "0", "parent", "True"]
 
 
+@needs_proc
+def test_fork_while_another_thread_holds_the_probe_lock(tmp_path: Path) -> None:
+    """A child forked while a thread holds the probe's lock still reads (no deadlock)."""
+    script = tmp_path / "fork_locked.py"
+    script.write_text(
+        textwrap.dedent(
+            """
+            import os, signal, threading
+            from leakguard._probes import ProcessProbe
+            probe = ProcessProbe()
+            held, release = threading.Event(), threading.Event()
+            def hold():
+                with probe._lock:
+                    held.set()
+                    release.wait()
+            threading.Thread(target=hold).start()
+            held.wait()
+            pid = os.fork()
+            if pid == 0:
+                signal.alarm(10)
+                os._exit(0 if probe.read().rss > 0 else 1)
+            _, status = os.waitpid(pid, 0)
+            release.set()
+            print(os.waitstatus_to_exitcode(status))
+            """
+        )
+    )
+    out = subprocess.run(
+        [sys.executable, str(script)], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert out.stdout.split() == ["0"]
+
+
 def test_missing_statm_never_raises(tmp_path: Path) -> None:
     """Without a statm file the probe falls back (psutil or 0) and still reads blocks."""
     p = ProcessProbe(statm=str(tmp_path / "absent"), proc_cgroup=str(tmp_path / "absent"))
