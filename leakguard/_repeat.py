@@ -1,0 +1,365 @@
+"""The repetition engine shared by the pytest plugin and ``leakguard.check``.
+
+Leaks are told apart from caches by repetition, as CPython's ``-R`` refleak
+hunter does: run the code a few times to warm caches up, then measure each
+further run (garbage collected between runs) and call it a leak only when
+something grows on *every* measured run. A suspicious check runs twice more
+under a tracemalloc window to learn where the growth is born, and is then
+confirmed: what grew must still be alive once the caller's own cleanup
+(a test's fixture teardown) has run. Only counts and ids are kept between
+runs, never the objects.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from leakguard._noise import ignored
+from leakguard._repeat_evidence import (
+    TraceWindow,
+    growing_lines,
+    lines,
+    retention_path,
+    sites_of,
+    with_packages,
+)
+from leakguard._repeat_probe import Freezer, Sample, ids_of, instances, take_sample
+from leakguard._suspect import Site
+
+# Packages whose types a single-run check never blames: their objects outlive a
+# first call by design (caches, lazy imports, pytest's own records).
+_TOOLING = frozenset({"_pytest", "pytest", "pluggy", "leakguard", "py", "_py", "xdist", "execnet"})
+
+
+@dataclass(frozen=True, slots=True)
+class RepeatOptions:
+    """How one check repeats and judges.
+
+    Attributes:
+        warmup: runs before measuring, the real (first) run included.
+        iterations: measured runs; a leak grows on every one of them.
+        min_growth: objects of one type a run must add to count as growth.
+        min_blocks: allocated blocks a run must add to count as memory growth.
+        traced_runs: extra runs under tracemalloc when something grew (0: none).
+        trace_frames: frames tracemalloc keeps during the traced runs.
+        survivors: single-run checks fail when this many objects of one of the
+            user's own types outlive the run.
+        ignore: type-name patterns (fnmatch on the full or short name) never reported.
+        path_seconds: time budget for finding who holds a leaked object.
+    """
+
+    warmup: int = 2
+    iterations: int = 3
+    min_growth: int = 1
+    min_blocks: int = 1
+    traced_runs: int = 2
+    trace_frames: int = 1
+    survivors: int = 10
+    ignore: tuple[str, ...] = ()
+    path_seconds: float = 1.0
+
+
+@dataclass(frozen=True, slots=True)
+class Growth:
+    """One series that grew.
+
+    Attributes:
+        kind: ``type``, ``memory``, ``threads`` or ``fds``.
+        name: the full type name, or ``blocks``/``threads``/``fds``.
+        per_run: growth in each measured run, oldest first (single-run: one value).
+        unit: what is counted: ``objects``, ``blocks``, ``threads``, ``fds``.
+        survived: how many were still alive after the caller's cleanup (None: not checked).
+        sites: where the growth was allocated.
+        path: who holds one leaked object, root first.
+    """
+
+    kind: str
+    name: str
+    per_run: tuple[int, ...]
+    unit: str = "objects"
+    survived: int | None = None
+    sites: tuple[Site, ...] = ()
+    path: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """The outcome of one check.
+
+    Attributes:
+        leaked: whether the check fails.
+        growths: what grew, the most telling first (may be non-empty when not leaked:
+            survivors of a single run below the threshold are listed for information).
+        mode: ``repeat`` or ``once``.
+        runs: how many times the code ran.
+        changed: why repetition was abandoned, when a repeated run failed.
+    """
+
+    leaked: bool
+    growths: tuple[Growth, ...] = ()
+    mode: str = "repeat"
+    runs: int = 1
+    changed: str | None = None
+
+
+class RepeatFailed(Exception):
+    """A repeated run raised: the code depends on running once."""
+
+
+class Repetition:
+    """The state of one check between its runs: counts and ids, never objects."""
+
+    def __init__(self, options: RepeatOptions) -> None:
+        self.options = options
+        self.runs = 0
+        self.changed: str | None = None
+        self._freezer = Freezer()
+        self._window = TraceWindow(options.trace_frames)
+        self._start: Sample | None = None
+        self._last: Sample | None = None
+        self._series: dict[tuple[str, str], list[int]] = {}
+        self._ids: dict[str, set[int]] = {}
+        self._sites: dict[str, tuple[Site, ...]] = {}
+        self._lines: tuple[Site, ...] = ()
+        self._lines_before: dict[tuple[str, int], tuple[int, int]] = {}
+
+    def begin(self) -> None:
+        """Freeze the heap as it is and read the starting levels."""
+        self._freezer.freeze()
+        self._start = take_sample()
+
+    def first_run_done(self) -> None:
+        """Count the real run that the caller made itself."""
+        self.runs = 1
+
+    def repeat(self, call: Callable[[], object]) -> None:
+        """Run the remaining warm-ups and the measured runs; stop at the first failure.
+
+        Args:
+            call: runs the code once more; its return value is dropped.
+        """
+        try:
+            for _ in range(self.options.warmup - 1):
+                self._run(call)
+            self._last = take_sample()
+            for _ in range(self.options.iterations):
+                self._measure(call)
+            if self._growing() and self.options.traced_runs:
+                self._traced(call)
+        except RepeatFailed as exc:
+            self.changed = str(exc)
+            self._series.clear()
+
+    def _run(self, call: Callable[[], object]) -> None:
+        self.runs += 1
+        try:
+            call()
+        except (KeyboardInterrupt, SystemExit, GeneratorExit):
+            raise
+        except BaseException as exc:  # pytest's skip/fail are BaseExceptions too
+            # The message keeps no frame alive: only text leaves this block.
+            text = f"{type(exc).__name__}: {exc}".strip().splitlines()[0][:200]
+            raise RepeatFailed(f"run {self.runs} raised {text}") from None
+
+    def _measure(self, call: Callable[[], object]) -> None:
+        self._run(call)
+        now = take_sample()
+        last = self._last
+        assert last is not None
+        for name, n in now.types.items():
+            self._series.setdefault(("type", name), []).append(n - last.types.get(name, 0))
+        for name in last.types.keys() - now.types.keys():
+            self._series.setdefault(("type", name), []).append(-last.types[name])
+        self._series.setdefault(("memory", "blocks"), []).append(now.blocks - last.blocks)
+        self._series.setdefault(("threads", "threads"), []).append(now.threads - last.threads)
+        if now.fds >= 0 and last.fds >= 0:
+            self._series.setdefault(("fds", "fds"), []).append(now.fds - last.fds)
+        self._last = now
+
+    def _growing(self) -> list[tuple[str, str]]:
+        """Series that grew on every measured run so far, past their thresholds."""
+        runs = max((len(v) for v in self._series.values()), default=0)
+        out = []
+        for key, per_run in self._series.items():
+            floor = self.options.min_blocks if key[0] == "memory" else self.options.min_growth
+            grew = len(per_run) == runs > 0 and min(per_run) >= max(floor, 1)
+            if grew and (key[0] != "type" or not self._ignored(key[1])):
+                out.append(key)
+        return out
+
+    def _traced(self, call: Callable[[], object]) -> None:
+        self._window.open()
+        before = lines(self._window)
+        # Reading the lines made objects of its own: measure from after it.
+        self._last = take_sample()
+        for _ in range(self.options.traced_runs):
+            self._measure(call)
+        self._lines_before = before
+        self._lines = growing_lines(before, lines(self._window), self.options.traced_runs)
+        types = [name for kind, name in self._growing() if kind == "type"]
+        self._ids = ids_of(types)
+        for name in types:
+            sample = instances(name, self._ids[name], 50)
+            # Objects with an inline __dict__ have no traceback on 3.11: fall back
+            # to the lines whose live blocks grew in the traced runs.
+            self._sites[name] = sites_of(self._window, sample) or with_packages(self._lines[:3])
+            del sample
+
+    def _ignored(self, name: str) -> bool:
+        short = name.rsplit(".", 1)[-1]
+        if any(fnmatch.fnmatchcase(short, p) for p in self.options.ignore):
+            return True
+        return ignored("type", name, None, self.options.ignore)
+
+    def confirm(self) -> Verdict:
+        """Judge a repeated check once the caller's cleanup has run; restores the interpreter."""
+        try:
+            if self.changed is not None:
+                return self._once_verdict()
+            return Verdict(leaked=False, runs=self.runs) if not self._series else self._judge()
+        finally:
+            self.end()
+
+    def _judge(self) -> Verdict:
+        growing = self._growing()
+        if not growing:
+            return Verdict(leaked=False, runs=self.runs)
+        now = take_sample()
+        growths = [g for g in (self._confirmed(key, now) for key in growing) if g is not None]
+        if any(g.kind == "type" for g in growths):
+            growths = [g for g in growths if g.kind != "memory"]
+        growths.sort(key=_rank)
+        growths = self._with_paths(growths)
+        return Verdict(leaked=bool(growths), growths=tuple(growths), runs=self.runs)
+
+    def _confirmed(self, key: tuple[str, str], now: Sample) -> Growth | None:
+        kind, name = key
+        per_run = tuple(self._series[key])
+        if kind == "type":
+            ids = self._ids.get(name)
+            if ids is None:  # no traced runs: judge by the level after cleanup
+                ids = ids_of([name])[name]
+            survived = len(ids & ids_of([name])[name])
+            if survived < len(per_run) * self.options.min_growth:
+                return None
+            return Growth(kind, name, per_run, survived=survived, sites=self._sites.get(name, ()))
+        if kind == "memory":
+            return self._memory(per_run)
+        start = self._start
+        level = now.threads - start.threads if start and kind == "threads" else None
+        if kind == "fds" and start is not None:
+            level = now.fds - start.fds
+        if level is not None and level < len(per_run):
+            return None
+        return Growth(kind, name, per_run, unit=kind, survived=level)
+
+    def _memory(self, per_run: tuple[int, ...]) -> Growth | None:
+        if not self.options.traced_runs or not self.options.trace_frames:
+            return Growth("memory", "blocks", per_run, unit="blocks")
+        # A line's blocks born in the traced runs must outlive the cleanup.
+        kept = growing_lines(self._lines_before, lines(self._window), self.options.traced_runs)
+        born = {(s.filename, s.lineno) for s in self._lines}
+        kept = tuple(s for s in kept if (s.filename, s.lineno) in born)
+        if not kept:
+            return None
+        return Growth("memory", "blocks", per_run, unit="blocks", sites=with_packages(kept))
+
+    def _with_paths(self, growths: list[Growth]) -> list[Growth]:
+        """Find who holds one leaked object of the first leaked type (heap thawed)."""
+        first = next((g for g in growths if g.kind == "type"), None)
+        if first is None:
+            return growths
+        ids = self._ids.get(first.name) or ids_of([first.name])[first.name]
+        found = instances(first.name, ids, 1)
+        self._freezer.thaw()
+        try:
+            path = retention_path(found[0], self.options.path_seconds) if found else ()
+        except Exception:
+            path = ()
+        finally:
+            del found
+        out = list(growths)
+        out[out.index(first)] = Growth(
+            first.kind, first.name, first.per_run, first.unit, first.survived, first.sites, path
+        )
+        return out
+
+    def survivors(self) -> Verdict:
+        """Judge a single run: what it made that is still alive now; restores the interpreter."""
+        try:
+            return self._once_verdict()
+        finally:
+            self.end()
+
+    def _once_verdict(self) -> Verdict:
+        start = self._start
+        assert start is not None
+        now = take_sample()
+        growths = [
+            Growth("type", name, (n - start.types.get(name, 0),))
+            for name, n in now.types.items()
+            if n > start.types.get(name, 0) and _is_user_type(name) and not self._ignored(name)
+        ]
+        grew_fds = now.fds - start.fds if min(now.fds, start.fds) >= 0 else 0
+        for kind, grew in (("threads", now.threads - start.threads), ("fds", grew_fds)):
+            if grew > 0:
+                growths.append(Growth(kind, kind, (grew,), unit=kind, survived=grew))
+        growths.sort(key=_rank)
+        leaked = any(g.kind != "type" or g.per_run[0] >= self.options.survivors for g in growths)
+        if leaked:
+            growths = self._with_paths(growths)
+        return Verdict(leaked, tuple(growths), "once", max(self.runs, 1), self.changed)
+
+    def end(self) -> None:
+        """Stop tracing and thaw the heap if this check did either; safe to call twice."""
+        self._window.close()
+        self._freezer.thaw()
+
+
+def _rank(g: Growth) -> tuple[int, int, int]:
+    user = g.kind != "type" or _is_user_type(g.name)
+    return (0 if user else 1, 0 if g.kind == "type" else 1, -min(g.per_run))
+
+
+def _is_user_type(name: str) -> bool:
+    """Whether a type comes from the program's own code, not Python or an installed package."""
+    parts = name.split(".")
+    for i in range(len(parts) - 1, 0, -1):
+        module = ".".join(parts[:i])
+        mod = sys.modules.get(module)
+        if mod is None:
+            continue
+        top = module.split(".")[0]
+        if top in sys.stdlib_module_names or top in _TOOLING or top == "builtins":
+            return False
+        path = mod.__dict__.get("__file__") or ""
+        return "site-packages" not in path and "dist-packages" not in path
+    return False
+
+
+def run_repeated(call: Callable[[], object], options: RepeatOptions) -> tuple[object, Verdict]:
+    """Check a callable: one real run, repeats, then the verdict (no separate cleanup).
+
+    Args:
+        call: the code to check; its first run's result is returned.
+        options: how to repeat and judge.
+
+    Returns:
+        The first run's return value and the verdict.
+
+    Raises:
+        Whatever the first run raises (then nothing is judged).
+    """
+    rep = Repetition(options)
+    rep.begin()
+    try:
+        result = call()
+        rep.first_run_done()
+        rep.repeat(call)
+    except BaseException:
+        rep.end()
+        raise
+    return result, rep.confirm()

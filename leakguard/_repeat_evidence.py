@@ -1,0 +1,97 @@
+"""Where leaked objects were born and who holds them, for one repeated check.
+
+The seam between the repetition engine and the evidence machinery
+(:mod:`leakguard._tracing`, :mod:`leakguard._paths`): a tracemalloc window
+opened only for the traced runs of a suspicious check, the lines whose live
+traced blocks grew, and a retention path from a root. Evidence never raises
+into the check: a failure leaves the evidence empty.
+"""
+
+from __future__ import annotations
+
+import os
+import tracemalloc
+from collections.abc import Sequence
+from dataclasses import replace
+
+from leakguard._packages import package_of
+from leakguard._paths import retention_path as _retention_path
+from leakguard._suspect import Site
+from leakguard._tracing import TraceWindow
+
+__all__ = [
+    "LineKey",
+    "TraceWindow",
+    "growing_lines",
+    "lines",
+    "retention_path",
+    "sites_of",
+    "with_packages",
+]
+
+LineKey = tuple[str, int]
+_FILTERS = (
+    tracemalloc.Filter(False, tracemalloc.__file__),
+    tracemalloc.Filter(False, os.path.join(os.path.dirname(os.path.abspath(__file__)), "*")),
+    tracemalloc.Filter(False, "<frozen importlib._bootstrap*>"),
+)
+
+
+def lines(window: TraceWindow) -> dict[LineKey, tuple[int, int]]:
+    """Live traced blocks per allocating line: (filename, lineno) -> (count, bytes).
+
+    Only the check's own window is read (the traces are all born inside it), so
+    no comparison over the program's older traces is ever made.
+    """
+    if not window.is_open or not tracemalloc.is_tracing():
+        return {}
+    snap = tracemalloc.take_snapshot().filter_traces(_FILTERS)
+    out: dict[LineKey, tuple[int, int]] = {}
+    for stat in snap.statistics("lineno"):
+        frame = stat.traceback[0]
+        out[(frame.filename, frame.lineno)] = (stat.count, stat.size)
+    return out
+
+
+def with_packages(sites: Sequence[Site]) -> tuple[Site, ...]:
+    """Name the installed distribution that owns each site's file, where one does."""
+    out = []
+    for site in sites:
+        try:
+            out.append(replace(site, package=package_of(site.filename)))
+        except Exception:
+            out.append(site)
+    return tuple(out)
+
+
+def growing_lines(
+    before: dict[LineKey, tuple[int, int]],
+    after: dict[LineKey, tuple[int, int]],
+    min_count: int,
+    limit: int = 5,
+) -> tuple[Site, ...]:
+    """Lines that gained at least ``min_count`` live blocks between two readings, biggest first."""
+    grown: list[Site] = []
+    for key, (count, size) in after.items():
+        old_count, old_size = before.get(key, (0, 0))
+        if count - old_count >= min_count:
+            grown.append(Site(key[0], key[1], count=count - old_count, size=size - old_size))
+    grown.sort(key=lambda s: (s.size, s.count), reverse=True)
+    return tuple(grown[:limit])
+
+
+def sites_of(window: TraceWindow, objects: Sequence[object], limit: int = 3) -> tuple[Site, ...]:
+    """Allocation sites of objects born while the window was open, most common first."""
+    try:
+        return tuple(window.sites_of(objects, limit))
+    except Exception:
+        return ()
+
+
+def retention_path(obj: object, seconds: float) -> tuple[str, ...]:
+    """A readable reference chain from a root to ``obj``; empty when none is found in time."""
+    try:
+        path = _retention_path(obj, max_depth=20, seconds=seconds)
+    except Exception:
+        return ()
+    return tuple(path) if path else ()
