@@ -123,7 +123,7 @@ def main() -> None:
         hits = [first_detection(shape(r, args.samples), opts) for _ in range(args.runs)]
         found = [h for h in hits if h is not None]
         med = statistics.median(found) + 1 if found else float("nan")
-        print(f"{name:26} {str(is_leak):>5} {len(found) / args.runs:8.1%} {med:9.1f}")
+        print(f"{name:26} {is_leak!s:>5} {len(found) / args.runs:8.1%} {med:9.1f}")
 
 
 if __name__ == "__main__":

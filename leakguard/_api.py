@@ -38,7 +38,9 @@ def start(**options: Any) -> Guard:
                 log.warning("leakguard: already started; start(%s) ignored", ", ".join(options))
             return _guard
         if options.get("interval", 0) is None:
-            raise ValueError("leakguard: start() runs a thread; use Guard(interval=None) for manual mode")
+            raise ValueError(
+                "leakguard: start() runs a thread; use Guard(interval=None) for manual mode"
+            )
         guard = Guard(**options)
         for hook in _hooks:
             guard.on_leak(hook)
@@ -57,7 +59,7 @@ def stop() -> None:
 
 
 def on_leak(hook: H) -> H:
-    """Register ``hook(report)`` for every new leak; usable as a decorator, before or after start()."""
+    """Register ``hook(report)`` for every new leak; a decorator, before or after start()."""
     if not callable(hook):
         raise TypeError(f"leakguard: on_leak() needs a callable, got {type(hook).__name__}")
     with _lock:

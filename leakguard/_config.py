@@ -183,17 +183,17 @@ def resolve(kwargs: Mapping[str, Any], environ: Mapping[str, str] | None = None)
     for name in _FIELDS:
         var = "LEAKGUARD_" + name.upper()
         if name in kwargs:
-            source, getter = "keyword argument", lambda n=name: _coerce(n, kwargs[n])
+            source = "keyword argument"
         elif var in env:
-            source, getter = f"environment variable {var}={env[var]!r}", lambda n=name, v=var: _parse(
-                n, env[v]
-            )
+            source = f"environment variable {var}={env[var]!r}"
         else:
             continue
         try:
-            value = getter()
+            value = _coerce(name, kwargs[name]) if name in kwargs else _parse(name, env[var])
         except (TypeError, ValueError) as exc:
-            raise ValueError(f"leakguard: bad value for option {name!r} from {source}: {exc}") from None
+            raise ValueError(
+                f"leakguard: bad value for option {name!r} from {source}: {exc}"
+            ) from None
         check = _CHECKS.get(name)
         problem = check(value) if check else None
         if problem:

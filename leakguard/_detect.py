@@ -19,6 +19,7 @@ No clock, no threads, no I/O: tests drive it with tables of series.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -44,10 +45,11 @@ MAX_DRAWDOWN_SHARE = 0.5
 """A climb whose floor fell back by more than this share of the rise is a random walk."""
 
 MAX_VARIANCE_RATIO = 1.5
-"""A noisy climb whose detrended level wanders more than this (relative to its noise) is a random walk."""
+"""A noisy climb whose detrended level wanders more than this, relative to its noise,
+is a random walk."""
 
 NOISY_SHARE = 0.15
-"""A climb with more than this share of falling steps is noisy and must pass the variance-ratio test."""
+"""A climb with more than this share of falling steps must pass the variance-ratio test."""
 
 MIN_THIRD_SHARE = 0.25
 """Each third's low tide must add at least this share of the rise: a levelled-off fill adds none."""
@@ -57,8 +59,16 @@ MIN_RECENT_SLOPE = 0.5
 
 # Ranking: most specific first among equally certain suspects, since a leak of
 # user objects also grows their dicts, the list holding them and the RSS.
-_SPECIFICITY = {"type": 0, "container": 1, "threads": 1, "tasks": 1, "fds": 1, "site": 1,
-                "gc": 2, "memory": 3}
+_SPECIFICITY = {
+    "type": 0,
+    "container": 1,
+    "threads": 1,
+    "tasks": 1,
+    "fds": 1,
+    "site": 1,
+    "gc": 2,
+    "memory": 3,
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,7 +144,10 @@ def climbs(window: Sequence[float], floor: float, alpha: float) -> float | None:
     rise = last - first
     if rise < floor or min(middle - first, last - middle) < MIN_THIRD_SHARE * rise:
         return None
-    if largest_rise_share(window) > MAX_STEP_SHARE or max_drawdown(window) > MAX_DRAWDOWN_SHARE * rise:
+    if (
+        largest_rise_share(window) > MAX_STEP_SHARE
+        or max_drawdown(window) > MAX_DRAWDOWN_SHARE * rise
+    ):
         return None
     _, p = mann_kendall(window)
     slope = theil_sen(window)
@@ -142,7 +155,7 @@ def climbs(window: Sequence[float], floor: float, alpha: float) -> float | None:
         return None
     if theil_sen(window[n // 2 :]) < MIN_RECENT_SLOPE * slope:
         return None
-    falls = sum(b < a for a, b in zip(window, window[1:]))
+    falls = sum(b < a for a, b in itertools.pairwise(window))
     if falls > NOISY_SHARE * (n - 1) and variance_ratio(window, slope) > MAX_VARIANCE_RATIO:
         return None
     return p
@@ -262,12 +275,12 @@ def attribute(window: Sequence[float], marks: Sequence[Mark]) -> tuple[tuple[str
         return ()
     found = []
     first, last = dict(marks[0].watched), dict(marks[-1].watched)
-    growth = [b - a for a, b in zip(window, window[1:])]
+    growth = [b - a for a, b in itertools.pairwise(window)]
     for fn, calls_now in last.items():
         calls = [float(dict(m.watched).get(fn, 0)) for m in marks]
         if calls_now - first.get(fn, 0) <= 0:
             continue
-        made = [b - a for a, b in zip(calls, calls[1:])]
+        made = [b - a for a, b in itertools.pairwise(calls)]
         steady = max(made) == min(made) and max(growth) - min(growth) <= 0.25 * max(growth)
         if steady or correlation(growth, made) >= 0.6:
             found.append((fn, theil_sen(window, calls)))

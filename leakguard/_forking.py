@@ -7,6 +7,7 @@ hooks unless asked to.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import weakref
 from typing import Any
@@ -26,7 +27,5 @@ def after_fork_in_child(guard: Any) -> None:
 
 def _in_child() -> None:
     for guard in list(_guards):
-        try:
+        with contextlib.suppress(Exception):  # a fork hook must never break the child
             guard._forked()
-        except Exception:  # a fork hook must never break the child
-            pass

@@ -76,6 +76,8 @@ class Guard:
         self._history = History(self.options.history, self.options.max_series)
         self._snapshots: deque[Snapshot] = deque(maxlen=_KEEP_SNAPSHOTS)
         self._suspects: dict[tuple[str, str], Suspect] = {}
+        # Suspects that are another face of an already announced leak: no second hook.
+        self._quiet: set[tuple[str, str]] = set()
         self._index = 0
         self._work = 0
         self._frozen = gc.get_freeze_count()
@@ -110,7 +112,11 @@ class Guard:
             pause = time.perf_counter() - started
             self._pause_total += pause
             self._pause_max = max(self._pause_max, pause)
-            new = [s for s in self._suspects.values() if s.first_seen == snap.index]
+            new = [
+                s
+                for s in self._suspects.values()
+                if s.first_seen == snap.index and s.key not in self._quiet
+            ]
         if new:
             self._announce(new)
         return snap
@@ -264,12 +270,37 @@ class Guard:
             fresh = self._enrich(fresh)
         for s in fresh:
             self._suspects[s.key] = s
+        self._quiet.update(self._same_leak(fresh, trends))
         if self._evidence is not None:
             self._evidence.step()
         order = {t.key: i for i, t in enumerate(trends)}
         self._suspects = dict(
             sorted(self._suspects.items(), key=lambda kv: order.get(kv[0], len(order)))
         )
+
+    def _same_leak(self, fresh: list[Suspect], trends: list[Trend]) -> set[tuple[str, str]]:
+        """Keys of fresh suspects that grow in lockstep with an announced one.
+
+        A leak of objects also grows the list holding them, their dicts and
+        the RSS: those are the same leak, reported but not announced again.
+        """
+        slopes = {t.key: t.slope for t in trends}
+        announced = [
+            k for k in self._suspects if k not in self._quiet and k not in {s.key for s in fresh}
+        ]
+        quiet = set()
+        for s in fresh:
+            if s.kind in ("memory", "gc") and announced:
+                quiet.add(s.key)
+                continue
+            mine = slopes.get(s.key, 0.0)
+            for other in announced:
+                theirs = slopes.get(other, 0.0)
+                lockstep = abs(mine - theirs) <= 0.15 * max(mine, theirs)
+                if other[0] in _OBJECT_KINDS and mine > 0 and theirs > 0 and lockstep:
+                    quiet.add(s.key)
+                    break
+        return quiet
 
     def _verifiable(self, t: Trend) -> bool:
         return self.options.verify_gc and (t.kind in _OBJECT_KINDS or t.unit == "blocks")
@@ -291,7 +322,9 @@ class Guard:
             return enriched
         from leakguard._noise import ignored
 
-        return [s for s in enriched if not ignored(s.kind, s.name, s.signature, self.options.ignore)]
+        return [
+            s for s in enriched if not ignored(s.kind, s.name, s.signature, self.options.ignore)
+        ]
 
     # -- acting -------------------------------------------------------------
 
@@ -372,7 +405,8 @@ def _watched_counts() -> dict[str, int]:
         from leakguard._watch import watched_counts
     except ImportError:
         return {}
-    return watched_counts()
+    counts: dict[str, int] = watched_counts()
+    return counts
 
 
 def _without_census(s: Snapshot) -> Snapshot:

@@ -61,8 +61,14 @@ def build_report(
     rss = _levels(history, "memory", "rss")
     blocks = _levels(history, "memory", "blocks")
     timeline = tuple(
-        Point(m.index, m.time, m.work, int(rss.get(m.index, 0)), int(blocks.get(m.index, 0)),
-              m.objects)
+        Point(
+            m.index,
+            m.time,
+            m.work,
+            int(rss.get(m.index, 0)),
+            int(blocks.get(m.index, 0)),
+            m.objects,
+        )
         for m in history.marks
     )
     report = Report(
@@ -94,9 +100,9 @@ def _top_series(history: History, suspects: tuple[Suspect, ...]) -> dict[str, tu
         if series is not None and len(chosen) < _TOP_SERIES:
             chosen[s.name] = tuple(series.values[-_SERIES_KEPT:])
     objs = [s for s in history if s.kind in ("type", "container") and len(s.values) > 1]
-    objs.sort(key=lambda s: s.values[-1] - min(s.values), reverse=True)
-    for s in objs:
+    objs.sort(key=lambda o: o.values[-1] - min(o.values), reverse=True)
+    for o in objs[:_TOP_SERIES]:
         if len(chosen) >= _TOP_SERIES:
             break
-        chosen.setdefault(s.name, tuple(s.values[-_SERIES_KEPT:]))
+        chosen.setdefault(o.name, tuple(o.values[-_SERIES_KEPT:]))
     return chosen

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Sequence
 
@@ -26,9 +27,8 @@ def mann_kendall(x: Sequence[float]) -> tuple[int, float]:
     ties: dict[float, int] = {}
     for v in x:
         ties[v] = ties.get(v, 0) + 1
-    var = n * (n - 1) * (2 * n + 5)
-    var -= sum(t * (t - 1) * (2 * t + 5) for t in ties.values() if t > 1)
-    var /= 18.0
+    tied = sum(t * (t - 1) * (2 * t + 5) for t in ties.values() if t > 1)
+    var = (n * (n - 1) * (2 * n + 5) - tied) / 18.0
     if s <= 0 or var <= 0:
         return s, 1.0
     z = (s - 1) / math.sqrt(var)
@@ -87,7 +87,7 @@ def largest_rise_share(x: Sequence[float]) -> float:
     rise = tide[-1] - tide[0]
     if rise <= 0:
         return 1.0
-    biggest = max(b - a for a, b in zip(tide, tide[1:]))
+    biggest = max(b - a for a, b in itertools.pairwise(tide))
     return biggest / rise
 
 
@@ -113,7 +113,7 @@ def max_drawdown(x: Sequence[float]) -> float:
     back, which a leak's floor never does and a random walk's often does.
     """
     peak, worst = -math.inf, 0.0
-    for a, b in zip(x, x[1:]):
+    for a, b in itertools.pairwise(x):
         tide = min(a, b)
         peak = max(peak, tide)
         worst = max(worst, peak - tide)
@@ -128,7 +128,7 @@ def variance_ratio(x: Sequence[float], slope: float) -> float:
     Returns 0.0 for a series without noise.
     """
     res = [v - slope * i for i, v in enumerate(x)]
-    steps = [b - a for a, b in zip(res, res[1:])]
+    steps = [b - a for a, b in itertools.pairwise(res)]
     noise = _variance(steps) / 2.0
     spread = _variance(res)
     if noise <= 0:

@@ -17,7 +17,8 @@ class Site:
         lineno: line number.
         count: leaked blocks or objects seen born here.
         size: bytes born here (0 when unknown).
-        package: installed distribution owning the file, e.g. ``urllib3 2.2.1`` (None: not a package).
+        package: installed distribution owning the file, e.g. ``urllib3 2.2.1``
+            (None: not in an installed package).
     """
 
     filename: str
@@ -36,7 +37,8 @@ class Suspect:
     """One series that climbs: a type, a container, a site or a process signal.
 
     Attributes:
-        kind: ``type``, ``container``, ``site``, ``memory``, ``fds``, ``threads``, ``tasks`` or ``gc``.
+        kind: ``type``, ``container``, ``site``, ``memory``, ``fds``, ``threads``,
+            ``tasks`` or ``gc``.
         name: for types ``module.QualName``, for sites ``path:line``, for containers
             ``builtins.dict#<id>``, for process signals the signal (``rss``, ``blocks``...).
         count: the level now (objects, items, bytes, fds...).

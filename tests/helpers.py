@@ -45,7 +45,7 @@ def noisy(values: Sequence[float], spread: float, seed: int = 1) -> list[float]:
 
 
 def first_confirmation(values: Sequence[float], opts: Options = MANUAL) -> int | None:
-    """The first sample index at which a climb is confirmed, as a guard sampling each level would."""
+    """The first sample index at which a guard sampling each level confirms a climb."""
     for end in range(1, len(values) + 1):
         trend = trend_of(values[:end], opts)
         if trend is not None and trend.streak >= opts.confirm:

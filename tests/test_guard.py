@@ -1,0 +1,310 @@
+"""The Guard on real objects, real threads and real processes."""
+
+from __future__ import annotations
+
+import gc
+import logging
+import subprocess
+import sys
+import textwrap
+import threading
+
+import pytest
+
+import leakguard
+from leakguard import Guard, Report
+
+
+class OrderDTO:
+    """A leaked object in these tests."""
+
+    def __init__(self, n: int) -> None:
+        self.n = n
+
+
+class Healthy:
+    """An object that only ever lives for one request."""
+
+
+def _serve(requests: int, kept: list[object] | None) -> None:
+    """One batch of work: temporaries, and a leak when ``kept`` is a list."""
+    for i in range(requests):
+        temporaries = [Healthy() for _ in range(i % 7)]
+        del temporaries
+        if kept is not None:
+            kept.append(OrderDTO(i))
+
+
+def _run(guard: Guard, samples: int, kept: list[object] | None) -> int | None:
+    """Sample after each batch; return the index of the first sample with a suspect."""
+    for i in range(samples):
+        _serve(20, kept)
+        guard.tick(20)
+        guard.sample()
+        if guard.suspects():
+            return i
+    return None
+
+
+def test_manual_guard_catches_a_leak_of_real_objects() -> None:
+    """A list that keeps every OrderDTO is caught, and OrderDTO is the top suspect."""
+    kept: list[object] = []
+    with Guard(interval=None, evidence=False) as g:
+        found = _run(g, 30, kept)
+        top = g.suspects()[0]
+    assert found is not None and found < 12
+    assert (top.kind, top.name) == ("type", f"{__name__}.OrderDTO")
+    assert top.rate_per_work == pytest.approx(1.0)
+
+
+def test_manual_guard_stays_quiet_on_a_healthy_workload() -> None:
+    """Temporaries that die with each request are never reported."""
+    with Guard(interval=None, evidence=False) as g:
+        assert _run(g, 40, None) is None
+
+
+def test_manual_guard_starts_no_thread() -> None:
+    """Guard(interval=None) samples in the caller's thread only."""
+    before = threading.active_count()
+    g = Guard(interval=None, evidence=False)
+    g.sample()
+    assert threading.active_count() == before and not g.running
+
+
+def test_hooks_get_a_report_once_per_new_leak() -> None:
+    """A hook is called once for the new leak, with a Report naming it."""
+    calls: list[Report] = []
+    kept: list[object] = []
+    with Guard(interval=None, evidence=False) as g:
+        g.on_leak(calls.append)
+        _run(g, 12, kept)
+        for _ in range(5):
+            _serve(20, kept)
+            g.sample()
+    assert len(calls) == 1
+    assert ("type", f"{__name__}.OrderDTO") in calls[0].new
+    assert "OrderDTO" in calls[0].to_text()
+
+
+def test_a_raising_hook_is_logged_and_isolated(caplog: pytest.LogCaptureFixture) -> None:
+    """A hook that raises is logged on 'leakguard' and the next hook still runs."""
+    seen: list[Report] = []
+
+    def broken(report: Report) -> None:
+        raise RuntimeError("hook bug")
+
+    with Guard(interval=None, evidence=False) as g:
+        g.on_leak(broken)
+        g.on_leak(seen.append)
+        with caplog.at_level(logging.WARNING, logger="leakguard"):
+            _run(g, 15, [])
+    assert seen and "hook bug" in caplog.text
+
+
+def test_new_suspects_are_logged_at_warning(caplog: pytest.LogCaptureFixture) -> None:
+    """Each new suspect is logged once at WARNING on the 'leakguard' logger."""
+    with Guard(interval=None, evidence=False) as g, caplog.at_level(logging.WARNING, "leakguard"):
+        _run(g, 15, [])
+    lines = [r for r in caplog.records if "possible leak" in r.getMessage()]
+    assert lines and "OrderDTO" in lines[0].getMessage()
+
+
+@pytest.mark.parametrize("verify", [True, False])
+def test_uncollected_cyclic_garbage_is_not_reported(verify: bool) -> None:
+    """Uncollected cycles climb; one verifying collection shows they are garbage."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        with Guard(interval=None, evidence=False, verify_gc=verify) as g:
+            for _ in range(25):
+                for _ in range(50):
+                    a: list[object] = []
+                    a.append(a)
+                g.sample()
+            names = [s.name for s in g.suspects()]
+    finally:
+        if was_enabled:
+            gc.enable()
+    assert ("builtins.list" in names) is not verify
+
+
+def test_gc_freeze_rebaselines_instead_of_alarming() -> None:
+    """Objects hidden by gc.freeze() make a new baseline, not a suspect."""
+    kept = []
+    try:
+        with Guard(interval=None, evidence=False) as g:
+            for i in range(12):
+                g.sample()
+                if i == 6:
+                    kept = [OrderDTO(k) for k in range(50_000)]
+                    gc.freeze()
+            assert g.suspects() == []
+    finally:
+        gc.unfreeze()
+    del kept
+
+
+def test_thread_mode_names_its_daemon_thread_and_stops_it() -> None:
+    """start() runs a daemon thread named 'leakguard'; stop() joins it."""
+    g = Guard(interval=0.05, evidence=False)
+    g.start()
+    thread = g._thread
+    assert thread is not None and thread.name == "leakguard" and thread.daemon
+    g.stop()
+    assert not thread.is_alive() and not g.running
+
+
+def test_start_and_stop_are_idempotent() -> None:
+    """start() twice keeps one thread; stop() twice is harmless."""
+    g = Guard(interval=0.05, evidence=False)
+    g.start()
+    thread = g._thread
+    g.start()
+    assert g._thread is thread
+    g.stop()
+    g.stop()
+
+
+def test_stop_restores_gc_callbacks() -> None:
+    """The guard's gc callback is gone after stop(); others are untouched."""
+    before = list(gc.callbacks)
+    g = Guard(interval=0.05, evidence=False).start()
+    assert len(gc.callbacks) == len(before) + 1
+    g.stop()
+    assert gc.callbacks == before
+
+
+def test_process_wide_guard_catches_a_leaking_service() -> None:
+    """leakguard.start() in thread mode calls the hook for a leak in a running service."""
+    caught = threading.Event()
+    kept: list[object] = []
+    stop = threading.Event()
+
+    def service() -> None:
+        while not stop.is_set():
+            _serve(20, kept)
+            leakguard.tick(20)
+            stop.wait(0.005)
+
+    hook = leakguard.on_leak(lambda report: caught.set())
+    worker = threading.Thread(target=service)
+    worker.start()
+    try:
+        leakguard.start(interval=0.02, budget=0.5, evidence=False)
+        assert caught.wait(timeout=60)
+    finally:
+        stop.set()
+        worker.join()
+        leakguard.stop()
+        leakguard._api._hooks.remove(hook)
+
+
+def test_eight_allocating_threads_do_not_disturb_sampling() -> None:
+    """Samples taken while eight threads allocate and free never fail."""
+    stop = threading.Event()
+
+    def churn() -> None:
+        while not stop.is_set():
+            junk = [{"k": [i]} for i in range(200)]
+            del junk
+
+    workers = [threading.Thread(target=churn) for _ in range(8)]
+    for w in workers:
+        w.start()
+    try:
+        with Guard(interval=None, evidence=False) as g:
+            snaps = [g.sample() for _ in range(15)]
+    finally:
+        stop.set()
+        for w in workers:
+            w.join()
+    assert [s.index for s in snaps] == list(range(15))
+    assert all(s.census is not None and s.census.objects > 0 for s in snaps[-1:])
+
+
+def test_hostile_objects_do_not_disturb_a_sample() -> None:
+    """Objects whose __class__, __repr__, __eq__, __hash__ or __del__ misbehave are counted."""
+
+    class Liar:
+        @property  # type: ignore[misc]
+        def __class__(self) -> type:
+            raise RuntimeError("__class__ was read")
+
+        def __repr__(self) -> str:
+            raise RuntimeError("__repr__ was called")
+
+        def __eq__(self, other: object) -> bool:
+            raise RuntimeError("__eq__ was called")
+
+        def __hash__(self) -> int:
+            raise RuntimeError("__hash__ was called")
+
+        def __del__(self) -> None:
+            _ = [object() for _ in range(10)]
+
+    liars = [Liar() for _ in range(100)]
+    with Guard(interval=None) as g:
+        snap = g.sample()
+    assert snap.census is not None
+    assert snap.census.types[f"{__name__}.{Liar.__qualname__}"][0] == 100
+    del liars
+
+
+def _python(code: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(code)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_interpreter_exits_quietly_with_the_guard_running() -> None:
+    """A program that exits with the guard's thread running prints nothing and exits 0."""
+    done = _python(
+        """
+        import leakguard, time
+        leakguard.start(interval=0.01)
+        junk = [dict(a=i) for i in range(100000)]
+        time.sleep(0.2)
+        """
+    )
+    assert (done.returncode, done.stdout, done.stderr) == (0, "", "")
+
+
+def test_a_forked_child_gets_a_fresh_guard() -> None:
+    """After os.fork() the child's guard starts a new baseline and a thread of its own."""
+    done = _python(
+        """
+        import os, time, leakguard
+        g = leakguard.start(interval=0.01, budget=0.5)
+        time.sleep(0.2)
+        assert g._index > 3
+        pid = os.fork()
+        if pid == 0:
+            leakguard.tick()
+            ok = g._index <= 1 and g._pid == os.getpid()
+            time.sleep(0.2)
+            ok = ok and g.running and g._index > 1
+            os._exit(0 if ok else 3)
+        _, status = os.waitpid(pid, 0)
+        leakguard.stop()
+        print(os.waitstatus_to_exitcode(status))
+        """
+    )
+    assert done.stdout.strip() == "0", done.stderr
+
+
+def test_import_has_no_side_effects() -> None:
+    """import leakguard starts no thread, no tracemalloc, no gc callback."""
+    done = _python(
+        """
+        import gc, threading, tracemalloc
+        before = (threading.active_count(), tracemalloc.is_tracing(), len(gc.callbacks))
+        import leakguard
+        after = (threading.active_count(), tracemalloc.is_tracing(), len(gc.callbacks))
+        print(before == after)
+        """
+    )
+    assert done.stdout.strip() == "True", done.stderr
