@@ -299,9 +299,14 @@ def load(path: str | os.PathLike[str], pid: int | None = None) -> list[Snapshot]
 
 
 def pids(path: str | os.PathLike[str]) -> list[int]:
-    """The processes that wrote snapshot files into a directory, by their file names."""
-    found = {file_pid(f, None) for f in list_files(Path(path)) if f.name.endswith(SNAPSHOT_SUFFIX)}
-    return sorted(pid for pid in found if pid is not None)
+    """The processes that wrote snapshots into a directory, the newest writer last."""
+    order: dict[int, None] = {}
+    for f in list_files(Path(path)):
+        pid = file_pid(f, None)
+        if pid is not None and f.name.endswith(SNAPSHOT_SUFFIX):
+            order.pop(pid, None)
+            order[pid] = None
+    return list(order)
 
 
 def _snapshot_files(p: Path) -> list[Path]:
