@@ -214,7 +214,7 @@ class ProcessProbe:
         try:
             if self._psutil is None:
                 # Lazy: psutil is a dependency only off Linux, and importing it costs ms.
-                import psutil  # type: ignore[import-untyped,unused-ignore]  # noqa: PLC0415
+                import psutil  # type: ignore[import-untyped,unused-ignore]
 
                 self._psutil = psutil.Process()
             return int(self._psutil.memory_info().rss)
