@@ -33,7 +33,8 @@ LineKey = tuple[str, int]
 _FILTERS = (
     tracemalloc.Filter(False, tracemalloc.__file__),
     tracemalloc.Filter(False, os.path.join(os.path.dirname(os.path.abspath(__file__)), "*")),
-    tracemalloc.Filter(False, "<frozen importlib._bootstrap*>"),
+    tracemalloc.Filter(False, "<frozen *>"),  # importlib, abc caches: never the leak
+    tracemalloc.Filter(False, "<unknown>"),
 )
 
 
