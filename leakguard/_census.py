@@ -23,6 +23,7 @@ import sys
 import time
 from collections.abc import Callable
 from types import ModuleType
+from typing import Any
 
 from leakguard._snapshot import Census, Container
 
@@ -36,6 +37,7 @@ except ImportError:  # no compiler at install time: the pure-Python census serve
 # GIL gets it between chunks and the longest stall is gc.get_objects() itself.
 _C_CHUNK = 65_536
 _PY_CHUNK = 50_000
+_VECTOR_TYPES = 6  # per chunk, the commonest variable-sized types measured at C speed
 _CONTAINER_TYPES: tuple[type, ...] = (dict, list, set, frozenset, collections.deque)
 # sys.getsizeof() counts the gc header (two pointers) and, on 3.11+, the
 # managed __dict__/weakref pre-header (two more) of every gc-tracked object.
@@ -129,22 +131,16 @@ def _tally_native(top: int, floor: int) -> tuple[_Counts, _Rows, int]:
 
 
 def _tally_python(top: int, floor: int) -> tuple[_Counts, _Rows, int]:
-    """Count with the standard library only: chunked counting, then sizes."""
+    """Count with the standard library only, a chunk at a time."""
+    tally = _PyTally(top, floor)
     objects = gc.get_objects()
     try:
-        counter: collections.Counter[type] = collections.Counter()
         for lo in range(0, len(objects), _PY_CHUNK):
-            counter.update(map(type, objects[lo : lo + _PY_CHUNK]))
-        sized = {tp: _Sizer(tp) for tp in counter if _Sizer.needed(tp)}
-        extra, rows = _measure(objects, sized, top, floor)
+            tally.feed(objects[lo : lo + _PY_CHUNK])
         total = len(objects)
     finally:
         del objects
-    counts = {tp: (n, n * _base_size(tp)) for tp, n in counter.items()}
-    for tp, size in extra.items():
-        n, _ = counts[tp]
-        counts[tp] = (n, size)
-    return counts, rows, total
+    return tally.result(total)
 
 
 def _base_size(tp: type) -> int:
@@ -156,52 +152,74 @@ def _base_size(tp: type) -> int:
     return size + _GC_HEADER + (2 * _POINTER if flags & _PREHEADER_FLAGS else 0)
 
 
-class _Sizer:
-    """Per-type measuring functions, taken from builtin base classes only."""
+def _length_getter(tp: type) -> Callable[[Any], int] | None:
+    """Return how to read the length of a ``tp`` container, or None if it is none.
 
-    __slots__ = ("headers", "length", "sizeof")
-
-    def __init__(self, tp: type) -> None:
-        base = next((b for b in _CONTAINER_TYPES if issubclass(tp, b)), object)
-        # The builtin base's slot wrappers read the C struct; a subclass's own
-        # __len__ or __sizeof__ is never reached this way.
-        own = vars(base)
-        self.sizeof: Callable[[object], int] = own["__sizeof__"]
-        self.length: Callable[[object], int] | None = own.get("__len__")
-        basicsize = _type_attr(tp, "__basicsize__")
-        assert isinstance(basicsize, int)
-        self.headers = _base_size(tp) - basicsize
-
-    @staticmethod
-    def needed(tp: type) -> bool:
-        """Return True when instances of ``tp`` differ in size or are containers."""
-        return bool(_type_attr(tp, "__itemsize__")) or issubclass(tp, _CONTAINER_TYPES)
+    ``len`` for the builtin containers themselves; for subclasses the builtin
+    base's slot wrapper, which reads the C struct and never reaches a
+    subclass's own ``__len__``.
+    """
+    if tp in _CONTAINER_TYPES:
+        return len
+    base = next((b for b in _CONTAINER_TYPES if issubclass(tp, b)), None)
+    return None if base is None else vars(base)["__len__"]
 
 
-def _measure(
-    objects: list[object], sized: dict[type, _Sizer], top: int, floor: int
-) -> tuple[dict[type, int], _Rows]:
-    """Sum the sizes of variable-sized objects and keep the biggest containers."""
-    totals: dict[type, int] = dict.fromkeys(sized, 0)
-    best: list[tuple[int, int, type]] = []
-    wanted = sized.keys().__contains__
-    for lo in range(0, len(objects), _PY_CHUNK):
-        chunk = objects[lo : lo + _PY_CHUNK]
-        for obj in itertools.compress(chunk, map(wanted, map(type, chunk))):
+class _PyTally:
+    """Counts chunks of objects; Python code runs per type or per big container.
+
+    Bytes are the fixed part of each object only (``__basicsize__`` plus
+    headers): measuring the variable part would cost a Python call per object.
+    """
+
+    def __init__(self, top: int, floor: int) -> None:
+        self.top = top
+        self.floor = floor
+        self.counts: collections.Counter[type] = collections.Counter()
+        self.getters: dict[type, Callable[[Any], int] | None] = {}
+        self.best: list[tuple[int, int, type]] = []
+
+    def feed(self, chunk: list[object]) -> None:
+        """Count one chunk and offer its long containers."""
+        types = list(map(type, chunk))
+        here = collections.Counter(types)
+        self.counts.update(here)
+        if self.top <= 0:
+            return
+        exact: set[type] = set()
+        derived: set[type] = set()
+        for tp in here:
+            if tp not in self.getters:
+                self.getters[tp] = _length_getter(tp)
+            getter = self.getters[tp]
+            if getter is not None:
+                (exact if getter is len else derived).add(tp)
+        if exact:
+            objs: list[Any] = list(itertools.compress(chunk, map(exact.__contains__, types)))
+            lengths = list(map(len, objs))
+            # Only the long ones reach Python code.
+            for i in itertools.compress(range(len(objs)), map(self.floor.__le__, lengths)):
+                self._offer((lengths[i], id(objs[i]), type(objs[i])))
+        for obj in itertools.compress(chunk, map(derived.__contains__, types)):
             tp = type(obj)
-            sizer = sized[tp]
-            totals[tp] += sizer.sizeof(obj) + sizer.headers
-            if sizer.length is None:
-                continue
-            n = sizer.length(obj)
-            # (length, id) orders containers the same way the C engine does,
-            # so both keep the same set whatever order they meet them in.
-            if n >= floor and top > 0:
-                item = (n, id(obj), tp)
-                if len(best) < top:
-                    heapq.heappush(best, item)
-                elif item[:2] > best[0][:2]:
-                    heapq.heapreplace(best, item)
-        del chunk
-    best.sort(key=lambda item: item[:2], reverse=True)
-    return totals, [(key, tp, n) for n, key, tp in best]
+            getter = self.getters[tp]
+            assert getter is not None
+            n = getter(obj)
+            if n >= self.floor:
+                self._offer((n, id(obj), tp))
+
+    def result(self, total: int) -> tuple[_Counts, _Rows, int]:
+        """Return counts with bytes, the biggest containers, and the total."""
+        counts = {tp: (n, n * _base_size(tp)) for tp, n in self.counts.items()}
+        self.best.sort(key=lambda item: item[:2], reverse=True)
+        rows = [(key, tp, n) for n, key, tp in self.best]
+        self.best.clear()
+        return counts, rows, total
+
+    def _offer(self, item: tuple[int, int, type]) -> None:
+        # (length, id) orders containers the same way the C engine does, so
+        # both keep the same set whatever order they meet them in.
+        if len(self.best) < self.top:
+            heapq.heappush(self.best, item)
+        elif self.top > 0 and item[:2] > self.best[0][:2]:
+            heapq.heapreplace(self.best, item)
