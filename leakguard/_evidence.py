@@ -1,0 +1,351 @@
+"""Evidence for suspects: where they are born, who holds them, how big they are.
+
+Gathered only on suspicion and within a budget. :meth:`Evidence.watch` opens a
+tracemalloc window when a climb first looks suspect, so that the instances born
+while it is being confirmed get a traceback; :meth:`Evidence.enrich` then
+attaches allocation sites, a retention path, a leak signature and a deep size
+to each confirmed suspect, in at most ``evidence_seconds``; :meth:`Evidence.step`
+closes the window after ``trace_samples`` samples or when it costs too much.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import gc
+import itertools
+import time
+import types
+from collections import deque
+from collections.abc import Sequence
+from typing import Any
+
+from leakguard._config import Options
+from leakguard._noise import ignored
+from leakguard._packages import warm as warm_packages
+from leakguard._paths import find_container, find_instances, retention_path
+from leakguard._signature import signature
+from leakguard._suspect import Site, Suspect
+from leakguard._tracing import TraceWindow
+
+SAMPLE = 16
+"""Newest instances (or container items) looked at per suspect."""
+
+PATH_TRIES = 3
+"""Instances whose retention path is searched before giving up on a suspect."""
+
+PATH_SECONDS = 1.0
+"""The most one retention-path search may take (the round's budget may cut it shorter)."""
+
+SITE_LIMIT = 5
+"""Allocation sites kept per suspect."""
+
+TRACE_MEMORY_LIMIT = 64 * 1024 * 1024
+"""Bytes tracemalloc's own tables may use before the window is closed early."""
+
+TRACE_SECONDS_LIMIT = 600.0
+"""Wall-clock seconds a window may stay open, whatever the sampling interval."""
+
+DEEP_SIZE_NODES = 50_000
+"""Objects a deep-size walk may visit before it gives up (a sample that reaches the whole app)."""
+
+_TRACEABLE = ("type", "container", "memory", "site")
+# Objects shared by everything: a deep size that counted them would count the program.
+_SHARED = (type, types.ModuleType, types.FunctionType, types.BuiltinFunctionType, types.CodeType,
+           types.FrameType, types.MethodType)  # fmt: skip
+_TYPE_DICT: Any = vars(type)["__dict__"]
+_TYPE_MRO: Any = vars(type)["__mro__"]
+_HEAPTYPE = 1 << 9
+_HAVE_GC = 1 << 14
+_GC_HEADER = 16  # sizeof(PyGC_Head) on 64-bit CPython 3.8+, as sys.getsizeof adds it
+
+
+class Evidence:
+    """Evidence gathering for one guard: a trace window and a budgeted enrichment."""
+
+    def __init__(self, options: Options) -> None:
+        """Prepare; nothing is switched on until :meth:`watch`.
+
+        Args:
+            options: the guard's options (``evidence``, ``trace_frames``,
+                ``evidence_seconds``, ``trace_samples``, ``ignore``).
+        """
+        self.options = options
+        self.window = TraceWindow(options.trace_frames)
+        self.closed_because: str | None = None
+        self._traced: set[tuple[str, str]] = set()
+        self._pending: set[tuple[str, str]] = set()
+        self._fresh = False
+
+    def watch(self, candidates: Sequence[Suspect]) -> None:
+        """Suspicion has begun for these: open a trace window so new instances get tracebacks.
+
+        Opens at most one window per suspect key over the guard's life, so a
+        climb that never confirms cannot keep tracemalloc switched on.
+        """
+        if not self.options.evidence:
+            return
+        new = [c for c in candidates if self._worth_tracing(c)]
+        if not new:
+            return
+        self._traced.update(c.key for c in new)
+        self._pending.update(c.key for c in new)
+        if not self.window.is_open:
+            warm_packages()  # before tracing makes it 15x slower and fills the traces
+            self.window.open(baseline=any(c.kind == "memory" for c in new))
+            self.closed_because = None
+            self._fresh = True
+
+    def _worth_tracing(self, c: Suspect) -> bool:
+        if c.kind not in _TRACEABLE or c.key in self._traced:
+            return False
+        return not ignored(c.kind, c.name, None, self.options.ignore)
+
+    def step(self) -> None:
+        """After every sample: close the window when done, or past its sample/memory/time budget."""
+        window = self.window
+        if not window.is_open:
+            return
+        if self._fresh:  # opened during this very sample: nothing was born in it yet
+            self._fresh = False
+        else:
+            window.samples += 1
+        reason = None
+        if not self._pending:
+            reason = "done"
+        elif window.samples >= self.options.trace_samples:
+            reason = f"{self.options.trace_samples} samples"
+        elif window.memory() > TRACE_MEMORY_LIMIT:
+            reason = f"tracemalloc used {window.memory() // 2**20} MiB"
+        elif window.seconds_open() > TRACE_SECONDS_LIMIT:
+            reason = f"open for {TRACE_SECONDS_LIMIT:.0f} s"
+        if reason is not None:
+            self.close()
+            self.closed_because = reason
+
+    def close(self) -> None:
+        """Stop tracing if we started it and restore the user's tracemalloc state."""
+        self.window.close()
+        self._pending.clear()
+        self._fresh = False
+
+    def enrich(self, suspects: Sequence[Suspect]) -> list[Suspect]:
+        """Attach evidence to suspects, in at most ``options.evidence_seconds``.
+
+        Suspects that are known noise or silenced by an ignore rule (including by
+        the signature found here) are dropped. Memory suspects may bring new
+        ``site`` suspects: the lines holding the most memory born in the window.
+
+        Args:
+            suspects: newly confirmed suspects, most certain first.
+
+        Returns:
+            The suspects with sites, path, signature, deep size and notes filled in.
+        """
+        deadline = time.monotonic() + self.options.evidence_seconds
+        out: list[Suspect] = []
+        for s in suspects:
+            self._pending.discard(s.key)
+            if ignored(s.kind, s.name, None, self.options.ignore):
+                continue
+            if time.monotonic() > deadline:
+                budget = self.options.evidence_seconds
+                out.append(_noted(s, [f"evidence skipped: the {budget:g} s budget was spent"]))
+                continue
+            try:
+                found = self._one(s, deadline)
+            except Exception as exc:  # evidence is a bonus: report the suspect without it
+                found = [_noted(s, [f"evidence failed: {type(exc).__name__}"])]
+            out.extend(
+                x
+                for x in found
+                if not ignored(x.kind, x.name, x.signature, self.options.ignore, path=x.path)
+            )
+        return out
+
+    def _one(self, s: Suspect, deadline: float) -> list[Suspect]:
+        if s.kind == "type":
+            return [self._for_type(s, deadline)]
+        if s.kind == "container":
+            return [self._for_container(s, deadline)]
+        if s.kind in ("memory", "site"):
+            return self._for_memory(s, deadline)
+        return [s]
+
+    def _for_type(self, s: Suspect, deadline: float) -> Suspect:
+        notes: list[str] = []
+        sample = find_instances(s.name, SAMPLE)
+        try:
+            if not sample:
+                notes.append("no live instance found (the type is not tracked by gc)")
+                return _noted(dataclasses.replace(s, signature=signature((), s.name)), notes)
+            sites = self._sites(sample, notes)
+            path = _first_path(sample, deadline, notes, (id(sample),))
+            size = deep_size(sample, deadline)
+            deep = None if size is None else size / len(sample) * s.count
+        finally:
+            del sample
+        if deep is None:
+            notes.append("deep size not measured: the sample reaches too much of the heap")
+        return _noted(
+            dataclasses.replace(
+                s,
+                sites=sites,
+                path=path or (),
+                signature=signature(path or (), s.name),
+                deep_size=deep,
+            ),
+            notes,
+        )
+
+    def _for_container(self, s: Suspect, deadline: float) -> Suspect:
+        notes: list[str] = []
+        type_part, _, key = s.name.rpartition("#")
+        container = find_container(int(key, 16), type_part) if key else None
+        if container is None:
+            notes.append("the container is gone (or its id now belongs to another object)")
+            return _noted(dataclasses.replace(s, signature=signature((), type_part)), notes)
+        items = newest_items(container, SAMPLE)
+        try:
+            sites = self._sites(items, notes)
+            budget = min(PATH_SECONDS, deadline - time.monotonic())
+            path = retention_path(container, seconds=budget, notes=notes, ignore=(id(items),))
+            size = deep_size(items, deadline)
+            deep = None if size is None or not items else size / len(items) * s.count
+        finally:
+            del container, items
+        return _noted(
+            dataclasses.replace(
+                s,
+                sites=sites,
+                path=path or (),
+                signature=signature(path or (), type_part),
+                deep_size=deep,
+            ),
+            notes,
+        )
+
+    def _for_memory(self, s: Suspect, deadline: float) -> list[Suspect]:
+        if not self.window.is_open:
+            return [_noted(s, ["no allocation lines: tracemalloc was not on while it grew"])]
+        lines = self.window.growing_lines(None, SITE_LIMIT, deadline=deadline)
+        found = [dataclasses.replace(s, sites=tuple(lines), signature=signature((), s.name))]
+        for site in lines[:3]:
+            if site.count < self.options.min_growth:
+                continue
+            found.append(_site_suspect(s, site))
+        return found
+
+    def _sites(self, objects: Sequence[object], notes: list[str]) -> tuple[Site, ...]:
+        sites = self.window.sites_of(objects, SITE_LIMIT)
+        if objects and not sites:
+            why = "was not on" if not self.window.is_open else "was switched on after"
+            notes.append(f"no allocation site: tracemalloc {why} these were born")
+        return tuple(sites)
+
+
+def _site_suspect(parent: Suspect, site: Site) -> Suspect:
+    name = f"{site.filename}:{site.lineno}"
+    return Suspect(
+        kind="site",
+        name=name,
+        count=float(site.size),
+        growth=float(site.size),
+        rate_per_work=None,
+        rate_per_minute=None,
+        confidence=parent.confidence,
+        first_seen=parent.first_seen,
+        unit="bytes",
+        nbytes=float(site.size),
+        sites=(site,),
+        signature=signature((), name),
+        notes=(f"{site.count} live blocks born here while {parent.name} grew",),
+    )
+
+
+def _first_path(
+    sample: Sequence[object], deadline: float, notes: list[str], ignore: tuple[int, ...]
+) -> tuple[str, ...] | None:
+    """The retention path of the first of a few newest instances that has one."""
+    last: list[str] = []
+    for obj in sample[:PATH_TRIES]:
+        budget = min(PATH_SECONDS, deadline - time.monotonic())
+        if budget <= 0:
+            notes.append("retention path not searched: the evidence budget was spent")
+            return None
+        tried: list[str] = []
+        path = retention_path(obj, seconds=budget, notes=tried, ignore=ignore)
+        if path is not None:
+            return path
+        if any("timed out" in t for t in tried):
+            notes.extend(tried)
+            return None
+        last = tried
+    notes.extend(last)
+    return None
+
+
+def newest_items(container: Any, limit: int) -> list[object]:
+    """The most recently added items of a container (values and keys of a dict).
+
+    Reads through the builtin base class, so a subclass's overrides never run.
+    """
+    tp = type(container)
+    if issubclass(tp, dict):
+        newest = zip(reversed(dict.keys(container)), reversed(dict.values(container)), strict=True)
+        return [x for pair in itertools.islice(newest, limit) for x in pair]
+    if issubclass(tp, list):
+        return list(list.__getitem__(container, slice(-limit, None)))
+    if issubclass(tp, deque):
+        return list(itertools.islice(deque.__reversed__(container), limit))
+    if issubclass(tp, (set, frozenset)):
+        base = set if issubclass(tp, set) else frozenset
+        return list(itertools.islice(base.__iter__(container), limit))
+    return []
+
+
+def deep_size(objects: Sequence[object], deadline: float | None = None) -> int | None:
+    """Bytes reachable from objects, counting each object once and no shared ones.
+
+    Types, modules, functions, code and frames are not counted (every instance
+    reaches its class). Sizes come from the builtin ``__sizeof__`` only, so no
+    user code runs (pympler's ``asizeof`` calls ``__class__``, ``__getattr__``,
+    ``__getattribute__`` and ``__sizeof__`` overrides).
+
+    Returns:
+        The total, or None when the walk passed :data:`DEEP_SIZE_NODES` objects
+        or the deadline.
+    """
+    seen = {id(o) for o in objects}
+    stack = list(objects)
+    total = 0
+    try:
+        while stack:
+            obj = stack.pop()
+            total += _sizeof(obj)
+            for ref in gc.get_referents(obj):
+                if id(ref) not in seen and not issubclass(type(ref), _SHARED):
+                    seen.add(id(ref))
+                    stack.append(ref)
+            if len(seen) > DEEP_SIZE_NODES or (deadline and time.monotonic() > deadline):
+                return None
+        return total
+    finally:
+        stack.clear()
+
+
+def _sizeof(obj: object) -> int:
+    tp = type(obj)
+    size = 0
+    for base in _TYPE_MRO.__get__(tp, type):
+        method = _TYPE_DICT.__get__(base, type).get("__sizeof__")
+        if method is not None:
+            # A Python-level __sizeof__ is user code: fall back to the object's header.
+            safe = object.__sizeof__ if base.__flags__ & _HEAPTYPE else method
+            size = int(safe(obj))
+            break
+    return size + (_GC_HEADER if tp.__flags__ & _HAVE_GC else 0)
+
+
+def _noted(s: Suspect, notes: Sequence[str]) -> Suspect:
+    fresh = tuple(n for n in dict.fromkeys(notes) if n not in s.notes)
+    return dataclasses.replace(s, notes=s.notes + fresh) if fresh else s
