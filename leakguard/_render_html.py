@@ -207,7 +207,8 @@ def _suspect_rows(i: int, s: Suspect, new: bool) -> str:
 def _evidence(s: Suspect) -> str:
     items: list[tuple[str, str]] = []
     for site in s.sites[:5]:
-        seen = f" ({site.count} seen, {human(site.size, 'bytes')})" if site.count else ""
+        size = f", {human(site.size, 'bytes')}" if site.size else ""
+        seen = f" ({site.count} seen{size})" if site.count else ""
         where = f"{site.filename}:{site.lineno}"
         pkg = f"<b>{esc(site.package)}</b>, " if site.package else ""
         items.append(("allocated at", f"{pkg}<code>{esc(where)}</code>{esc(seen)}"))
