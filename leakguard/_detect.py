@@ -19,6 +19,7 @@ No clock, no threads, no I/O: tests drive it with tables of series.
 
 from __future__ import annotations
 
+import bisect
 import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -196,21 +197,20 @@ def _best_window(values: Sequence[float], floor: float, opts: Options) -> float 
 
 def _post_warmup(series: Series, history: History, opts: Options) -> int:
     """Offset of the first level of ``series`` that is past warm-up."""
-    begin = history.start + opts.warmup
-    for i, index in enumerate(series.indexes):
-        if index >= begin:
-            return i
-    return len(series.indexes)
+    return bisect.bisect_left(series.indexes, history.start + opts.warmup)
 
 
 def evaluate(series: Series, history: History, opts: Options) -> Trend | None:
     """Return the series' trend at the latest sample, or None when it does not climb."""
     if not series.indexes or not history.marks or series.indexes[-1] != history.marks[-1].index:
         return None
+    floor = min_growth(series, opts)
+    recent = series.values[-opts.window :]
+    if recent[-1] - min(recent) < floor:
+        return None  # the cheap test that nearly every series stops at
     values = series.values[_post_warmup(series, history, opts) :]
     if len(values) < opts.min_samples:
         return None
-    floor = min_growth(series, opts)
     streak, p_now = 0, 1.0
     for back in range(opts.confirm):
         end = len(values) - back

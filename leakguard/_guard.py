@@ -85,6 +85,7 @@ class Guard:
         self._pause_max = 0.0
         self._started = self._clock()
         self._failures = 0
+        self._gc.reset()
 
     # -- public API ---------------------------------------------------------
 
