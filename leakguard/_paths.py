@@ -112,7 +112,7 @@ def retention_path(
     Returns:
         The rendered path, root first, or None on timeout or when no root holds it.
     """
-    search = _Search(max_depth, time.monotonic() + seconds, ignore)
+    search = _Search(max_depth, seconds, ignore)
     try:
         chain, problem = search.run(obj)
         if chain is None:
@@ -131,9 +131,10 @@ def retention_path(
 class _Search:
     """One breadth-first walk up the referrer graph; holds references until clear()."""
 
-    def __init__(self, max_depth: int, deadline: float, ignore: Iterable[int]) -> None:
+    def __init__(self, max_depth: int, seconds: float, ignore: Iterable[int]) -> None:
         self.max_depth = max_depth
-        self.deadline = deadline
+        self.seconds = seconds
+        self.deadline = time.monotonic() + seconds
         self.roots = Roots.collect(skip_thread=threading.get_ident(), skip_dir=_LEAKGUARD_DIR)
         self.link: dict[int, object] = {}  # id(referrer) -> the object it refers to
         self.keep: dict[int, object] = {}  # id -> object, so that ids stay unique
@@ -160,10 +161,10 @@ class _Search:
             found, level = self._expand(level)
             if found is not None:
                 return found, ""
+            if time.monotonic() > self.deadline:
+                return None, f"retention path search timed out after {self.seconds:g} s"
             if not level:
                 return None, "no root holds it (held only by C code, or unreachable garbage)"
-            if time.monotonic() > self.deadline:
-                return None, "retention path search timed out"
         return None, f"no root within {self.max_depth} references"
 
     def _frame_held(self, level: list[object]) -> list[object] | None:
