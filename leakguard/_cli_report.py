@@ -129,7 +129,9 @@ def _profile_of_snapshot(snap: Snapshot) -> Profile:
 
 def _profile_of_report(rep: Report) -> Profile:
     p = Profile()
-    p.types = {name: vals[-1] for name, vals in rep.top_series.items() if vals}
+    # top_series also holds suspects' process series (rss, blocks): not types.
+    others = {s.name for s in rep.suspects if s.kind not in ("type", "container")}
+    p.types = {n: vals[-1] for n, vals in rep.top_series.items() if vals and n not in others}
     for s in rep.suspects:
         if s.kind in ("type", "container"):
             p.types[s.name] = s.count
@@ -187,10 +189,8 @@ def _section(
     lines = [f"{title}:"]
     for name, a, b in rows[:limit]:
         delta = b - a
-        sign = "+" if delta > 0 else "-"
-        lines.append(
-            f"  {sign}{human(abs(delta), unit):>10}  {name}  ({human(a, unit)} -> {human(b, unit)})"
-        )
+        change = ("+" if delta > 0 else "-") + human(abs(delta), unit)
+        lines.append(f"  {change:>10}  {name}  ({human(a, unit)} -> {human(b, unit)})")
     if len(rows) > limit:
         lines.append(f"  ... and {len(rows) - limit} more")
     return lines

@@ -171,7 +171,9 @@ def _memory_charts(points: Sequence[Point]) -> str:
 
 def _types_chart(report: Report) -> str:
     # The report orders them already: suspects first, then the biggest climbs.
-    top = list(report.top_series.items())[:TOP_TYPES]
+    # top_series also holds suspects' process series (rss in bytes): not for this chart.
+    others = {s.name for s in report.suspects if s.kind not in ("type", "container")}
+    top = [(n, v) for n, v in report.top_series.items() if n not in others][:TOP_TYPES]
     lines = [Line(name, vals, PALETTE[i % len(PALETTE)]) for i, (name, vals) in enumerate(top)]
     longest = max((len(ln.values) for ln in lines), default=0)
     points = report.timeline[-longest:] if longest else ()
