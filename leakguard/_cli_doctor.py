@@ -14,7 +14,7 @@ import os
 import re
 import subprocess
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from leakguard._cli import EXIT_FOUND, EXIT_OK, BadInput
@@ -93,7 +93,9 @@ def read_cgroup(facts: Facts, pid: int | None) -> None:
 
 
 def read_kernel_log(
-    facts: Facts, run: Callable[..., subprocess.CompletedProcess[str]] = subprocess.run
+    facts: Facts,
+    run: Callable[..., subprocess.CompletedProcess[str]] = subprocess.run,
+    logs: Sequence[str] = _KERNEL_LOGS,
 ) -> None:
     """OOM-killer lines from ``dmesg``, else from the kernel log files; note why when unreadable."""
     notes = []
@@ -103,10 +105,11 @@ def read_kernel_log(
             facts.kernel_oom = [ln for ln in done.stdout.splitlines() if _OOM_LINE.search(ln)]
             facts.kernel_note = "read with dmesg"
             return
-        notes.append("dmesg: " + (done.stderr.strip().splitlines() or ["failed"])[-1])
+        why = (done.stderr.strip().splitlines() or ["dmesg failed"])[-1]
+        notes.append(why if why.startswith("dmesg") else f"dmesg: {why}")
     except (OSError, subprocess.SubprocessError) as exc:
         notes.append(f"dmesg: {exc}")
-    for path in _KERNEL_LOGS:
+    for path in logs:
         try:
             with open(path, "rb") as f:
                 f.seek(max(0, os.fstat(f.fileno()).st_size - _TAIL))
