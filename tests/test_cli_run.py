@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import pty
+import shutil
 import stat
 import subprocess
 import sys
@@ -207,3 +208,21 @@ def test_snapshot_dir_receives_snapshots(tmp_path: Path) -> None:
     files = list((tmp_path / "snaps").glob("*.snapshot.json"))
     assert files
     assert {stat.S_IMODE(f.stat().st_mode) for f in files} == {0o600}
+
+
+def test_run_without_program_is_bad_input(tmp_path: Path) -> None:
+    """``leakguard run`` with nothing to run: exit 2, one line saying what is missing."""
+    done = leakguard("run", "--interval", "1", cwd=tmp_path)
+    assert done.returncode == 2
+    assert done.stderr == "leakguard run: no program given (a script.py or -m module)\n"
+
+
+def test_console_script_shows_commands_and_exit_codes(tmp_path: Path) -> None:
+    """The installed ``leakguard`` script lists its commands and documents its exit codes."""
+    exe = shutil.which("leakguard")
+    if exe is None:
+        pytest.skip("the leakguard console script is not installed (pip install -e .)")
+    done = subprocess.run([exe, "--help"], check=False, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0
+    assert "{run,report,diff,doctor}" in done.stdout
+    assert "Exit codes: 0 ok, 1 leak found" in done.stdout

@@ -197,3 +197,16 @@ def test_blank_page_screenshot_is_detected_as_blank(tmp_path: Path) -> None:
     shot = tmp_path / "blank.png"
     _run_chromium(page, "--window-size=400,300", f"--screenshot={shot}")
     assert not _png_pixels_vary(shot.read_bytes())
+
+
+def test_process_series_stay_out_of_the_types_chart() -> None:
+    """A memory suspect's series in top_series (bytes) is not drawn among object counts."""
+    report = make_report()
+    series = {**report.top_series, "rss": tuple(float(p.rss) for p in report.timeline)}
+    page = render_html(Report(**{**_fields(report), "top_series": series}))
+    assert 'data-label="rss"' not in page
+    assert 'data-label="builtins.dict"' in page
+
+
+def _fields(report: Report) -> dict[str, object]:
+    return {name: getattr(report, name) for name in report.__dataclass_fields__}
