@@ -45,9 +45,13 @@ MAX_STEP_SHARE = 0.5
 MAX_DRAWDOWN_SHARE = 0.5
 """A climb whose floor fell back by more than this share of the rise is a random walk."""
 
-MAX_VARIANCE_RATIO = 1.5
+MAX_VARIANCE_RATIO = 1.2
 """A noisy climb whose detrended level wanders more than this, relative to its noise,
 is a random walk."""
+
+MIN_NOISY_SAMPLES = 16
+"""A climb that ever falls back needs this many samples: a short rising stretch of a
+random walk looks like a leak, and only a longer window tells them apart."""
 
 NOISY_SHARE = 0.15
 """A climb with more than this share of falling steps must pass the variance-ratio test."""
@@ -157,6 +161,8 @@ def climbs(window: Sequence[float], floor: float, alpha: float) -> float | None:
     if theil_sen(window[n // 2 :]) < MIN_RECENT_SLOPE * slope:
         return None
     falls = sum(b < a for a, b in itertools.pairwise(window))
+    if falls and n < MIN_NOISY_SAMPLES:
+        return None
     if falls > NOISY_SHARE * (n - 1) and variance_ratio(window, slope) > MAX_VARIANCE_RATIO:
         return None
     return p
