@@ -173,7 +173,16 @@ def _types_chart(report: Report) -> str:
     # The report orders them already: suspects first, then the biggest climbs.
     # top_series also holds suspects' process series (rss in bytes): not for this chart.
     others = {s.name for s in report.suspects if s.kind not in ("type", "container")}
-    top = [(n, v) for n, v in report.top_series.items() if n not in others][:TOP_TYPES]
+    suspects = [s.name for s in report.suspects]
+
+    def order(item: tuple[str, Sequence[float]]) -> tuple[int, float]:
+        # Suspects first, then the biggest rise: JSON files keep mappings sorted by name.
+        name, values = item
+        rank = suspects.index(name) if name in suspects else len(suspects)
+        return rank, -(values[-1] - min(values)) if values else 0.0
+
+    kept = [(n, v) for n, v in report.top_series.items() if n not in others]
+    top = sorted(kept, key=order)[:TOP_TYPES]
     lines = [Line(name, vals, PALETTE[i % len(PALETTE)]) for i, (name, vals) in enumerate(top)]
     longest = max((len(ln.values) for ln in lines), default=0)
     points = report.timeline[-longest:] if longest else ()

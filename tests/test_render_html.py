@@ -210,3 +210,15 @@ def test_process_series_stay_out_of_the_types_chart() -> None:
 
 def _fields(report: Report) -> dict[str, object]:
     return {name: getattr(report, name) for name in report.__dataclass_fields__}
+
+
+def test_types_chart_puts_suspects_first_whatever_the_mapping_order() -> None:
+    """A report read back from JSON (names sorted) still charts its suspects first."""
+    report = make_report(name="zz.Leak")
+    page = render_html(
+        Report(**{**_fields(report), "top_series": dict(sorted(report.top_series.items()))})
+    )
+    labels = re.findall(
+        r'<path class="series" d="M[^"]+" stroke="[^"]+" data-label="([^"]+)"', page
+    )
+    assert labels[3:] == ["zz.Leak", "builtins.dict", "builtins.list"]
