@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 from leakguard._census import take_census
 from leakguard._config import Options, resolve
 from leakguard._detect import Trend, detect
+from leakguard._files import SnapshotDir
 from leakguard._forking import after_fork_in_child
 from leakguard._gcwatch import GcWatcher
 from leakguard._history import History
@@ -67,7 +68,18 @@ class Guard:
         self._probe = ProcessProbe()
         self._gc = GcWatcher()
         self._evidence: Any = None
-        self._files: Any = None
+        self._files: SnapshotDir | None = None
+        if self.options.snapshot_dir is not None:
+            opts = self.options
+            try:
+                self._files = SnapshotDir(
+                    opts.snapshot_dir, opts.snapshot_keep, opts.snapshot_max_bytes
+                )
+            except OSError as exc:
+                raise ValueError(
+                    f"leakguard: option 'snapshot_dir' ({opts.snapshot_dir!r}) is not a usable "
+                    f"directory: {exc.strerror or exc}"
+                ) from None
         self._reset()
 
     def _reset(self) -> None:
@@ -222,8 +234,17 @@ class Guard:
         self._keep(snap)
         self._update(trends, index)
         if self._files is not None:
-            self._files.write_snapshot(snap)
+            self._write(self._files.write_snapshot, snap)
         return snap
+
+    def _write(self, writer: Callable[[Any], object], value: object) -> None:
+        """Write a snapshot or report file; a full disk must not break the host."""
+        try:
+            writer(value)
+        except OSError as exc:
+            self._failures += 1
+            if self._failures <= 3:
+                log.warning("leakguard: cannot write to %s: %s", self.options.snapshot_dir, exc)
 
     def _filter(self, trends: list[Trend]) -> list[Trend]:
         if not self.options.ignore:
@@ -349,7 +370,7 @@ class Guard:
             for s in new:
                 log.warning("leakguard: possible leak: %s", report_line(s))
         if self._files is not None:
-            self._files.write_report(report)
+            self._write(self._files.write_report, report)
         for hook in list(self._hooks):
             try:
                 hook(report)

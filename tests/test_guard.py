@@ -308,3 +308,47 @@ def test_import_has_no_side_effects() -> None:
         """
     )
     assert done.stdout.strip() == "True", done.stderr
+
+
+def test_samples_are_spaced_to_stay_within_the_budget() -> None:
+    """A 100 ms pause at a 1% budget waits 9.9 s; a cheap sample waits the interval."""
+    g = Guard(interval=2.0, budget=0.01)
+    assert g._next_delay(0.1) == pytest.approx(9.9)
+    assert g._next_delay(0.001) == 2.0
+
+
+def test_snapshot_dir_receives_snapshots_and_reports(tmp_path: pytest.TempPathFactory) -> None:
+    """With snapshot_dir set, each sample and each new leak's report are written there."""
+    from leakguard._files import load
+
+    out = tmp_path / "snaps"  # type: ignore[operator]
+    with Guard(interval=None, evidence=False, snapshot_dir=str(out)) as g:
+        _run(g, 15, [])
+    names = sorted(p.name for p in out.iterdir())
+    assert any("report" in n for n in names)
+    assert len(load(out)) >= 10
+
+
+def test_an_unusable_snapshot_dir_is_a_clear_error(tmp_path: pytest.TempPathFactory) -> None:
+    """A snapshot_dir that cannot be a directory is rejected when the guard is made."""
+    blocker = tmp_path / "file"  # type: ignore[operator]
+    blocker.write_text("not a directory")
+    with pytest.raises(ValueError, match=r"option 'snapshot_dir' .* not a usable directory"):
+        Guard(interval=None, snapshot_dir=str(blocker / "sub"))
+
+
+def test_a_snapshot_dir_lost_while_running_is_logged_not_raised(
+    tmp_path: pytest.TempPathFactory, caplog: pytest.LogCaptureFixture
+) -> None:
+    """When the snapshot_dir disappears under a running guard, it logs and keeps sampling."""
+    import shutil
+
+    out = tmp_path / "snaps"  # type: ignore[operator]
+    with Guard(interval=None, evidence=False, snapshot_dir=str(out)) as g:
+        g.sample()
+        shutil.rmtree(out)
+        out.write_text("now a file")
+        with caplog.at_level(logging.WARNING, "leakguard"):
+            g.sample()
+            g.sample()
+    assert "cannot write" in caplog.text
