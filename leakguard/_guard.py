@@ -69,8 +69,8 @@ class Guard:
         self._gc = GcWatcher()
         self._evidence: Any = None
         self._files: SnapshotDir | None = None
-        if self.options.snapshot_dir is not None:
-            opts = self.options
+        opts = self.options
+        if opts.snapshot_dir is not None:
             try:
                 self._files = SnapshotDir(
                     opts.snapshot_dir, opts.snapshot_keep, opts.snapshot_max_bytes
