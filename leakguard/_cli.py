@@ -142,7 +142,9 @@ def _dispatch(argv: list[str]) -> int:
     parser = build_parser()
     if argv[:1] == ["run"]:
         options, script, module, program_args = split_run_args(argv[1:])
-        args = parser.parse_args(["run", *options])
+        args, unknown = parser.parse_known_args(["run", *options])
+        if unknown:
+            raise BadInput(f"leakguard run: unrecognized arguments: {' '.join(unknown)}")
         from leakguard._cli_run import run
 
         return run(args, script, module, program_args)

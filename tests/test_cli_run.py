@@ -176,7 +176,7 @@ def test_unknown_option_is_bad_input_and_program_not_run(tmp_path: Path) -> None
     write(tmp_path / "touch.py", "open('ran', 'w').close()")
     done = leakguard("run", "--bogus", "touch.py", cwd=tmp_path)
     assert done.returncode == 2
-    assert done.stderr == "leakguard: unrecognized arguments: --bogus\n"
+    assert done.stderr == "leakguard run: unrecognized arguments: --bogus\n"
     assert not (tmp_path / "ran").exists()
 
 
