@@ -124,7 +124,7 @@ def line_chart(
         f'<text class="xlabel" x="{_LEFT}" y="{height - 6}">{esc(x_labels[0])}</text>'
         f'<text class="xlabel end" x="{width - _RIGHT}" y="{height - 6}">{esc(x_labels[-1])}</text>'
     )
-    for ln in lines:
+    for ln in reversed(lines):  # the first line (the top suspect) is drawn on top
         vals = ln.values[-len(xs) :]
         d = _path(vals, xs[len(xs) - len(vals) :], sx, sy)
         parts.append(
