@@ -218,7 +218,5 @@ def test_types_chart_puts_suspects_first_whatever_the_mapping_order() -> None:
     page = render_html(
         Report(**{**_fields(report), "top_series": dict(sorted(report.top_series.items()))})
     )
-    labels = re.findall(
-        r'<path class="series" d="M[^"]+" stroke="[^"]+" data-label="([^"]+)"', page
-    )
-    assert labels[3:] == ["zz.Leak", "builtins.dict", "builtins.list"]
+    legend = re.findall(r'<li><span class="swatch" style="[^"]+"></span>([^<]+)</li>', page)
+    assert legend == ["zz.Leak", "builtins.dict", "builtins.list"]
