@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import fnmatch
 import sys
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -55,7 +56,7 @@ class RepeatOptions:
     iterations: int = 3
     min_growth: int = 1
     min_blocks: int = 1
-    traced_runs: int = 2
+    traced_runs: int = 3
     trace_frames: int = 1
     survivors: int = 10
     ignore: tuple[str, ...] = ()
@@ -156,7 +157,10 @@ class Repetition:
     def _run(self, call: Callable[[], object]) -> None:
         self.runs += 1
         try:
-            call()
+            # The first run's warnings were reported; a repeat's would pile up in
+            # pytest's per-test record (and on screen) once per run.
+            with warnings.catch_warnings(record=True):
+                call()
         except (KeyboardInterrupt, SystemExit, GeneratorExit):
             raise
         except BaseException as exc:  # pytest's skip/fail are BaseExceptions too
@@ -180,25 +184,41 @@ class Repetition:
         self._last = now
 
     def _growing(self) -> list[tuple[str, str]]:
-        """Series that grew on every measured run so far, past their thresholds."""
+        """Series that grew on every measured run so far, past their thresholds.
+
+        Memory counts only when no type grew on every run, ignored types included:
+        growth of objects the census sees is reported (or silenced) by type.
+        """
         runs = max((len(v) for v in self._series.values()), default=0)
-        out = []
+        grown = []
         for key, per_run in self._series.items():
             floor = self.options.min_blocks if key[0] == "memory" else self.options.min_growth
-            grew = len(per_run) == runs > 0 and min(per_run) >= max(floor, 1)
-            if grew and (key[0] != "type" or not self._ignored(key[1])):
-                out.append(key)
-        return out
+            if len(per_run) == runs > 0 and min(per_run) >= max(floor, 1):
+                grown.append(key)
+        typed = any(kind == "type" for kind, _ in grown)
+        return [
+            (kind, name)
+            for kind, name in grown
+            if not (kind == "type" and self._ignored(name)) and not (kind == "memory" and typed)
+        ]
 
     def _traced(self, call: Callable[[], object]) -> None:
         self._window.open()
         before = lines(self._window)
         # Reading the lines made objects of its own: measure from after it.
         self._last = take_sample()
+        steady: set[tuple[str, int]] | None = None
+        last = before
         for _ in range(self.options.traced_runs):
             self._measure(call)
+            now = lines(self._window)
+            # A leaking line gains blocks on every run; C-level caches gain some sporadically.
+            grew = {(s.filename, s.lineno) for s in growing_lines(last, now, 1, limit=10**6)}
+            steady = grew if steady is None else steady & grew
+            last = now
         self._lines_before = before
-        self._lines = growing_lines(before, lines(self._window), self.options.traced_runs)
+        found = growing_lines(before, last, self.options.traced_runs)
+        self._lines = tuple(s for s in found if (s.filename, s.lineno) in (steady or set()))
         types = [name for kind, name in self._growing() if kind == "type"]
         self._ids = ids_of(types)
         for name in types:

@@ -10,6 +10,8 @@ into the check: a failure leaves the evidence empty.
 from __future__ import annotations
 
 import os
+import sys
+import sysconfig
 import tracemalloc
 from collections.abc import Sequence
 from dataclasses import replace
@@ -23,6 +25,7 @@ __all__ = [
     "LineKey",
     "TraceWindow",
     "growing_lines",
+    "is_user_file",
     "lines",
     "retention_path",
     "sites_of",
@@ -38,11 +41,31 @@ _FILTERS = (
 )
 
 
+def _library_dirs() -> tuple[str, ...]:
+    paths = sysconfig.get_paths()
+    dirs = {paths[k] for k in ("stdlib", "platstdlib", "purelib", "platlib") if k in paths}
+    dirs.update(p for p in sys.path if p.endswith(("site-packages", "dist-packages")))
+    return tuple(os.path.join(os.path.realpath(d), "") for d in dirs)
+
+
+_LIBRARY_DIRS = _library_dirs()
+
+
+def is_user_file(filename: str) -> bool:
+    """Whether a source file is the program's own code (not Python's, not an installed package)."""
+    if filename.startswith("<"):
+        return False
+    return not os.path.realpath(filename).startswith(_LIBRARY_DIRS)
+
+
 def lines(window: TraceWindow) -> dict[LineKey, tuple[int, int]]:
     """Live traced blocks per allocating line: (filename, lineno) -> (count, bytes).
 
     Only the check's own window is read (the traces are all born inside it), so
-    no comparison over the program's older traces is ever made.
+    no comparison over the program's older traces is ever made. Lines in Python's
+    own library and in installed packages are left out: their caches (the type
+    attribute cache, reprlib, asyncio) fill over hundreds of calls, so growth
+    there over a few runs says nothing.
     """
     if not window.is_open or not tracemalloc.is_tracing():
         return {}
@@ -50,7 +73,8 @@ def lines(window: TraceWindow) -> dict[LineKey, tuple[int, int]]:
     out: dict[LineKey, tuple[int, int]] = {}
     for stat in snap.statistics("lineno"):
         frame = stat.traceback[0]
-        out[(frame.filename, frame.lineno)] = (stat.count, stat.size)
+        if is_user_file(frame.filename):
+            out[(frame.filename, frame.lineno)] = (stat.count, stat.size)
     return out
 
 
