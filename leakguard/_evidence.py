@@ -14,15 +14,16 @@ import dataclasses
 import gc
 import itertools
 import time
+import tracemalloc
 import types
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from leakguard._config import Options
 from leakguard._noise import ignored
 from leakguard._packages import warm as warm_packages
-from leakguard._paths import find_container, find_instances, retention_path
+from leakguard._paths import find_container, find_instances, iter_instances, retention_path
 from leakguard._signature import signature
 from leakguard._suspect import Site, Suspect
 from leakguard._tracing import TraceWindow
@@ -38,6 +39,9 @@ PATH_SECONDS = 1.0
 
 SITE_LIMIT = 5
 """Allocation sites kept per suspect."""
+
+SITE_SCAN = 50_000
+"""Instances of a type read at most while looking for ones born in the trace window."""
 
 TRACE_MEMORY_LIMIT = 64 * 1024 * 1024
 """Bytes tracemalloc's own tables may use before the window is closed early."""
@@ -62,14 +66,16 @@ _GC_HEADER = 16  # sizeof(PyGC_Head) on 64-bit CPython 3.8+, as sys.getsizeof ad
 class Evidence:
     """Evidence gathering for one guard: a trace window and a budgeted enrichment."""
 
-    def __init__(self, options: Options) -> None:
+    def __init__(self, options: Options, clock: Callable[[], float] = time.monotonic) -> None:
         """Prepare; nothing is switched on until :meth:`watch`.
 
         Args:
             options: the guard's options (``evidence``, ``trace_frames``,
                 ``evidence_seconds``, ``trace_samples``, ``ignore``).
+            clock: seconds, monotonic; the round's budget is measured with it.
         """
         self.options = options
+        self._clock = clock
         self.window = TraceWindow(options.trace_frames)
         self.closed_because: str | None = None
         self._traced: set[tuple[str, str]] = set()
@@ -141,18 +147,19 @@ class Evidence:
         Returns:
             The suspects with sites, path, signature, deep size and notes filled in.
         """
-        deadline = time.monotonic() + self.options.evidence_seconds
+        budget_end = self._clock() + self.options.evidence_seconds
         out: list[Suspect] = []
         for s in suspects:
             self._pending.discard(s.key)
             if ignored(s.kind, s.name, None, self.options.ignore):
                 continue
-            if time.monotonic() > deadline:
+            left = budget_end - self._clock()
+            if left <= 0:
                 budget = self.options.evidence_seconds
                 out.append(_noted(s, [f"evidence skipped: the {budget:g} s budget was spent"]))
                 continue
             try:
-                found = self._one(s, deadline)
+                found = self._one(s, time.monotonic() + left)
             except Exception as exc:  # evidence is a bonus: report the suspect without it
                 found = [_noted(s, [f"evidence failed: {type(exc).__name__}"])]
             out.extend(
@@ -178,7 +185,7 @@ class Evidence:
             if not sample:
                 notes.append("no live instance found (the type is not tracked by gc)")
                 return _noted(dataclasses.replace(s, signature=signature((), s.name)), notes)
-            sites = self._sites(sample, notes)
+            sites = self._type_sites(s.name, bool(sample), notes)
             path = _first_path(sample, deadline, notes, (id(sample),))
             size = deep_size(sample, deadline)
             deep = None if size is None else size / len(sample) * s.count
@@ -200,7 +207,7 @@ class Evidence:
     def _for_container(self, s: Suspect, deadline: float) -> Suspect:
         notes: list[str] = []
         type_part, _, key = s.name.rpartition("#")
-        container = find_container(int(key, 16), type_part) if key else None
+        container = find_container(int(key, 16), type_part) if _is_hex(key) else None
         if container is None:
             notes.append("the container is gone (or its id now belongs to another object)")
             return _noted(dataclasses.replace(s, signature=signature((), type_part)), notes)
@@ -235,10 +242,25 @@ class Evidence:
             found.append(_site_suspect(s, site))
         return found
 
+    def _type_sites(self, name: str, any_alive: bool, notes: list[str]) -> tuple[Site, ...]:
+        # Collections merge generations out of creation order, so the newest few
+        # instances may predate the window: read on until enough were traced.
+        walk = iter_instances(name)
+        try:
+            limited = itertools.islice(walk, SITE_SCAN)
+            sites = self.window.sites_of(limited, SITE_LIMIT, enough=SAMPLE * 4)
+        finally:
+            walk.close()
+        return self._noted_sites(sites, any_alive, notes)
+
     def _sites(self, objects: Sequence[object], notes: list[str]) -> tuple[Site, ...]:
-        sites = self.window.sites_of(objects, SITE_LIMIT)
-        if objects and not sites:
-            why = "was not on" if not self.window.is_open else "was switched on after"
+        return self._noted_sites(self.window.sites_of(objects, SITE_LIMIT), bool(objects), notes)
+
+    def _noted_sites(
+        self, sites: list[Site], any_alive: bool, notes: list[str]
+    ) -> tuple[Site, ...]:
+        if any_alive and not sites:
+            why = "was switched on after" if tracemalloc.is_tracing() else "was not on when"
             notes.append(f"no allocation site: tracemalloc {why} these were born")
         return tuple(sites)
 
@@ -344,6 +366,10 @@ def _sizeof(obj: object) -> int:
             size = int(safe(obj))
             break
     return size + (_GC_HEADER if tp.__flags__ & _HAVE_GC else 0)
+
+
+def _is_hex(text: str) -> bool:
+    return bool(text) and all(c in "0123456789abcdefABCDEF" for c in text)
 
 
 def _noted(s: Suspect, notes: Sequence[str]) -> Suspect:

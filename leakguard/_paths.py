@@ -16,7 +16,7 @@ import os
 import threading
 import time
 import types
-from collections.abc import Iterable
+from collections.abc import Generator, Iterable
 
 from leakguard._census import type_name
 from leakguard._pathrender import Roots, render
@@ -29,32 +29,50 @@ _LEAKGUARD_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
 def find_instances(type_name_: str, limit: int, *, newest: bool = True) -> list[object]:
     """A few live, gc-tracked instances of a type, newest first.
 
+    "Newest" follows the order of the collector's lists, which is creation order
+    until a collection merges generations; it is a good guess, not a guarantee.
     The caller must drop the list soon: it keeps the instances alive.
 
     Args:
         type_name_: the full type name, as :func:`leakguard._census.type_name` gives it.
         limit: the most instances to return.
-        newest: walk from the youngest generation's tail (the most recently tracked
-            objects) towards the oldest; False walks oldest first.
+        newest: walk from the youngest generation's tail towards the oldest; False
+            walks oldest first.
 
     Returns:
         Up to ``limit`` instances (empty for untracked types such as ``str``).
     """
-    wanted = {id(tp) for tp in _types_named(type_name_)}
     found: list[object] = []
-    if not wanted or limit <= 0:
+    if limit <= 0:
         return found
+    walk = iter_instances(type_name_, newest=newest)
+    try:
+        for obj in walk:
+            if obj is not found:
+                found.append(obj)
+                if len(found) >= limit:
+                    break
+    finally:
+        walk.close()
+    return found
+
+
+def iter_instances(type_name_: str, *, newest: bool = True) -> Generator[object, None, None]:
+    """Yield live instances of a type, newest first, one generation list at a time.
+
+    Close the iterator (or exhaust it) promptly: it holds a generation's object list.
+    """
+    wanted = {id(tp) for tp in _types_named(type_name_)}
+    if not wanted:
+        return
     for generation in (0, 1, 2) if newest else (2, 1, 0):
         objects = gc.get_objects(generation=generation)
         try:
             for obj in reversed(objects) if newest else objects:
                 if id(type(obj)) in wanted:
-                    found.append(obj)
-                    if len(found) >= limit:
-                        return found
+                    yield obj
         finally:
             del objects
-    return found
 
 
 def find_container(key: int, type_name_: str) -> object | None:

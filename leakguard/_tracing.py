@@ -83,6 +83,8 @@ class TraceWindow:
             self.owned = False
             self.baseline = tracemalloc.take_snapshot() if baseline else None
         else:
+            if sys.version_info[:2] == (3, 11):
+                _raw_lookup()  # import ctypes now, not inside the window's traces
             tracemalloc.start(self.nframes)
             self.owned = True
         self.opened_at = time.monotonic()
@@ -104,24 +106,34 @@ class TraceWindow:
         """Bytes tracemalloc uses for its own tables now (0 when not tracing)."""
         return tracemalloc.get_tracemalloc_memory() if tracemalloc.is_tracing() else 0
 
-    def sites_of(self, objects: Iterable[object], limit: int) -> list[Site]:
+    def sites_of(
+        self, objects: Iterable[object], limit: int, *, enough: int | None = None
+    ) -> list[Site]:
         """Allocation sites of objects, most common first.
 
         Args:
-            objects: a sample of suspect objects (not kept).
+            objects: suspect objects (not kept); may be a lazy iterable.
             limit: the most sites to return.
+            enough: stop reading objects once this many had a traceback.
 
         Returns:
-            One :class:`Site` per line, counting the objects born there; objects born
-            while tracing was off have no traceback and are not counted.
+            One :class:`Site` per line, counting the objects born there. Objects born
+            while tracing was off, or by leakguard itself, are not counted.
         """
         if not tracemalloc.is_tracing():
             return []
         counts: collections.Counter[tuple[str, int]] = collections.Counter()
+        traced = 0
         for obj in objects:
             frames = object_frames(obj)
-            if frames:
-                counts[_innermost(frames)] += 1
+            if not frames:
+                continue
+            line = _innermost(frames)
+            if not _is_noise(line[0]):
+                counts[line] += 1
+            traced += 1
+            if enough is not None and traced >= enough:
+                break
         return [
             Site(f, n, count=c, package=package_of(f)) for (f, n), c in counts.most_common(limit)
         ]
