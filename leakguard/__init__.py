@@ -5,28 +5,33 @@ The public names are re-exported here from private modules; see the docs.
 
 from leakguard._api import current, on_leak, start, stop, tick
 from leakguard._census import take_census
+from leakguard._check import LeakError, check
 from leakguard._config import Options
 from leakguard._guard import Guard
 from leakguard._report import Report
 from leakguard._snapshot import Census, Container, GcStats, Process, Resources, Snapshot
 from leakguard._suspect import Site, Suspect
+from leakguard._watch import watch
 
 __all__ = [
-    "Guard",
-    "Options",
-    "current",
-    "on_leak",
-    "start",
-    "stop",
-    "tick",
     "Census",
     "Container",
     "GcStats",
+    "Guard",
+    "LeakError",
+    "Options",
     "Process",
     "Report",
     "Resources",
     "Site",
     "Snapshot",
     "Suspect",
+    "check",
+    "current",
+    "on_leak",
+    "start",
+    "stop",
     "take_census",
+    "tick",
+    "watch",
 ]
