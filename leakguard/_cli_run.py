@@ -9,12 +9,14 @@ stdout stays the program's.
 from __future__ import annotations
 
 import argparse
+import builtins
 import importlib.util
 import os
 import runpy
 import sys
 import threading
 import traceback
+import types
 from pathlib import Path
 from types import TracebackType
 from typing import Any, TextIO
@@ -147,6 +149,29 @@ def _exit_code(code: object) -> int:
     return 1
 
 
+def _run_script(script: str) -> dict[str, Any]:
+    """Run a script file as ``python script.py`` does: absolute ``__file__``, argv[0] as typed.
+
+    ``runpy.run_path`` would set ``sys.argv[0]`` to its path argument; it still
+    runs directories and zip files, which have a ``__main__`` inside.
+    """
+    path = os.path.abspath(script)
+    if not path.endswith(".py") or not os.path.isfile(path):
+        return runpy.run_path(script, run_name="__main__")
+    with open(path, "rb") as f:
+        code = compile(f.read(), path, "exec", dont_inherit=True)
+    main = types.ModuleType("__main__")
+    main.__dict__.update(__file__=path, __cached__=None, __builtins__=builtins)
+    saved = sys.modules.get("__main__")
+    sys.modules["__main__"] = main
+    try:
+        exec(code, main.__dict__)
+    finally:
+        if saved is not None:
+            sys.modules["__main__"] = saved
+    return main.__dict__
+
+
 def run_program(script: str | None, module: str | None, args: list[str]) -> tuple[int, object]:
     """Run the program as ``__main__``; return its exit code and its globals (kept alive)."""
     saved_argv, saved_path0 = sys.argv[:], sys.path[0]
@@ -154,7 +179,7 @@ def run_program(script: str | None, module: str | None, args: list[str]) -> tupl
         if script is not None:
             sys.argv = [script, *args]
             sys.path[0] = os.path.dirname(os.path.abspath(script))
-            return 0, runpy.run_path(script, run_name="__main__")
+            return 0, _run_script(script)
         assert module is not None
         sys.argv = [module, *args]
         sys.path[0] = os.getcwd()
