@@ -1,0 +1,214 @@
+"""The repetition engine: what it calls a leak, what it does not, and what it leaves behind."""
+
+from __future__ import annotations
+
+import functools
+import gc
+import threading
+import tracemalloc
+import warnings
+
+import pytest
+
+from leakguard._repeat import RepeatOptions, Repetition, run_repeated
+from leakguard._repeat_report import headline, to_report
+
+
+class OrderDTO:
+    def __init__(self, n: int) -> None:
+        self.n = n
+
+
+class Slotted:
+    __slots__ = ("n",)
+
+    def __init__(self, n: int) -> None:
+        self.n = n
+
+
+_held: list[object] = []
+_texts: list[str] = []
+_memo: dict[int, OrderDTO] = {}
+_stop = threading.Event()
+
+
+@pytest.fixture(autouse=True)
+def _empty_globals():
+    yield
+    _held.clear()
+    _texts.clear()
+    _memo.clear()
+
+
+def check(call, **options):
+    return run_repeated(call, RepeatOptions(**options))[1]
+
+
+def test_growth_on_every_run_is_a_leak_with_its_series():
+    """One object kept per call is reported with one per run in every measured run."""
+    verdict = check(lambda: _held.append(OrderDTO(1)))
+    assert verdict.leaked
+    first = verdict.growths[0]
+    assert first.name == f"{__name__}.OrderDTO"
+    assert set(first.per_run) == {1}
+    assert len(first.per_run) == 3 + 3  # measured + traced runs
+
+
+def test_leak_report_names_holder():
+    """The report says which module global holds the leaked objects."""
+    verdict = check(lambda: _held.append(OrderDTO(1)))
+    path = verdict.growths[0].path
+    assert path[0].startswith(__name__)
+    assert "_held" in path[1]
+
+
+def test_leak_report_has_allocation_site():
+    """The traced runs name the line that allocated the leaked objects."""
+    verdict = check(lambda: _held.append(Slotted(1)))
+    sites = verdict.growths[0].sites
+    assert sites and sites[0].filename == __file__
+
+
+def test_headline_reads_like_a_sentence():
+    """The headline gives the count per run, the short type name and the series."""
+    verdict = check(lambda: _held.append(Slotted(1)))
+    assert headline("t.py::test_x", verdict).startswith("t.py::test_x leaked 1 Slotted per run [1")
+
+
+def test_clean_function_is_not_a_leak():
+    """Temporaries that die with the call are not growth."""
+    verdict = check(lambda: [OrderDTO(i) for i in range(1000)])
+    assert not verdict.leaked and verdict.growths == ()
+
+
+def test_memo_filled_on_first_call_is_not_a_leak():
+    """A cache that fills during warm-up and then stays level is not a leak."""
+    verdict = check(lambda: _memo.setdefault(1, OrderDTO(1)))
+    assert not verdict.leaked
+
+
+def test_bounded_lru_cache_is_not_a_leak():
+    """A bounded lru_cache called with the same arguments is level after warm-up."""
+
+    @functools.lru_cache(maxsize=8)
+    def cached(n: int) -> list[int]:
+        return [n]
+
+    verdict = check(lambda: [cached(i) for i in range(20)])
+    assert not verdict.leaked
+
+
+def test_untracked_strings_are_a_memory_leak_with_site():
+    """Strings kept per call are seen through allocated blocks and located by tracemalloc."""
+    verdict = check(lambda: _texts.append("y" * 500 + str(len(_texts))))
+    assert verdict.leaked
+    growth = verdict.growths[0]
+    assert growth.kind == "memory"
+    assert growth.sites and growth.sites[0].filename == __file__
+
+
+def test_thread_never_joined_is_a_leak():
+    """A thread started per call and left running is reported as thread growth."""
+    verdict = check(lambda: threading.Thread(target=_stop.wait, daemon=True).start())
+    try:
+        assert verdict.leaked
+        assert "threads" in {g.kind for g in verdict.growths} or any(
+            g.name == "threading.Thread" for g in verdict.growths
+        )
+    finally:
+        _stop.set()
+
+
+def test_growth_released_by_cleanup_is_not_a_leak():
+    """Growth that the caller's cleanup releases (like fixture teardown) is not confirmed."""
+    per_test: list[OrderDTO] = []
+    rep = Repetition(RepeatOptions())
+    rep.begin()
+    rep.first_run_done()
+    rep.repeat(lambda: per_test.append(OrderDTO(1)))
+    per_test.clear()
+    assert not rep.confirm().leaked
+
+
+def test_ignored_type_is_not_reported():
+    """A type matching an ignore pattern is silenced, and its memory is not reported instead."""
+    verdict = check(lambda: _held.append(OrderDTO(1)), ignore=("OrderDTO",))
+    assert not verdict.leaked
+
+
+def test_repeated_run_that_fails_falls_back_to_single_run():
+    """When a repeat raises, the check says why and judges the single run instead."""
+    calls = []
+
+    def once_only() -> None:
+        calls.append(1)
+        assert len(calls) == 1
+
+    verdict = check(once_only)
+    assert verdict.mode == "once"
+    assert verdict.changed and "AssertionError" in verdict.changed
+
+
+def test_warnings_of_repeats_are_not_growth():
+    """A warning emitted on every call is neither growth nor repeated on screen."""
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        verdict = check(lambda: warnings.warn("old", DeprecationWarning, stacklevel=1))
+    assert not verdict.leaked
+    assert len(seen) == 1
+
+
+def test_single_run_blames_only_many_survivors_of_own_types():
+    """A single-run check fails on many survivors of the user's types, not on a few."""
+    for count, leaked in ((3, False), (30, True)):
+        rep = Repetition(RepeatOptions())
+        rep.begin()
+        _held.extend(OrderDTO(i) for i in range(count))
+        verdict = rep.survivors()
+        assert verdict.leaked is leaked
+        assert verdict.growths[0].per_run == (count,)
+        _held.clear()
+
+
+def test_heap_is_thawed_and_tracing_stopped_after_a_leak():
+    """After a check the gc sees every object again and tracemalloc is off."""
+    check(lambda: _held.append(OrderDTO(1)))
+    assert gc.get_freeze_count() == 0
+    assert not tracemalloc.is_tracing()
+
+
+def test_users_own_tracing_is_left_running():
+    """A program that traces already keeps tracing, with its own frame count."""
+    tracemalloc.start(3)
+    try:
+        check(lambda: _held.append(OrderDTO(1)))
+        assert tracemalloc.is_tracing() and tracemalloc.get_traceback_limit() == 3
+    finally:
+        tracemalloc.stop()
+
+
+def test_users_own_freeze_is_left_alone():
+    """When the program froze objects itself, the check still works and keeps them frozen."""
+    gc.freeze()
+    frozen = gc.get_freeze_count()
+    try:
+        verdict = check(lambda: _held.append(OrderDTO(1)))
+        assert verdict.leaked
+        assert gc.get_freeze_count() == frozen
+    finally:
+        gc.unfreeze()
+
+
+def test_first_run_error_propagates_without_judging():
+    """An exception from the first, real run reaches the caller unchanged."""
+    with pytest.raises(KeyError):
+        run_repeated(lambda: {}["missing"], RepeatOptions())
+    assert gc.get_freeze_count() == 0
+
+
+def test_report_carries_one_suspect_per_growth():
+    """The verdict converts to a Report whose suspect has the per-run rate."""
+    report = to_report(check(lambda: _held.append(OrderDTO(1))))
+    suspect = report.suspects[0]
+    assert suspect.kind == "type" and suspect.rate_per_work == 1.0
+    assert suspect.signature
