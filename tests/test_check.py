@@ -120,5 +120,5 @@ def test_coroutine_function_is_refused_with_advice():
     async def handler() -> None:
         pass
 
-    with pytest.raises(TypeError, match="with leakguard.check"):
+    with pytest.raises(TypeError, match=r"with leakguard\.check"):
         leakguard.check(handler)
