@@ -96,6 +96,7 @@ def take_census(top_containers: int = 64, min_container: int = 64) -> Census:
 def _take(top: int, floor: int, *, native: bool) -> Census:
     """Run one census with the chosen engine (tests and benchmarks force one)."""
     start = time.perf_counter()
+    top = max(top, 0)
     counts, rows, total = _tally_native(top, floor) if native else _tally_python(top, floor)
     names = {tp: type_name(tp) for tp in counts}
     types: dict[str, tuple[int, int]] = {}
