@@ -12,9 +12,11 @@ from leakguard._cli import EXIT_FOUND, EXIT_OK, BadInput
 from leakguard._config import Options, resolve
 from leakguard._detect import detect
 from leakguard._files import (
+    REPORT_SUFFIX,
     atomic_write,
     dumps,
     file_pid,
+    list_files,
     load,
     pids,
     read_json,
@@ -68,11 +70,34 @@ def read_source(source: Path, pid: int | None) -> Report:
             if isinstance(data, dict) and (data.get("kind") == "report" or "suspects" in data):
                 return report_from_dict(data, str(source))
             owner = file_pid(source, data[-1] if isinstance(data, list) and data else data)
-        else:
-            owner = pid if pid is not None else next(reversed(pids(source)), None)
-        return replay(load(source, pid), options, owner or 0)
+            return replay(load(source, pid), options, owner or 0)
+        owner = pid if pid is not None else next(reversed(pids(source)), None)
+        replayed = replay(load(source, owner), options, owner or 0)
+        return with_saved_evidence(replayed, source, owner)
     except ValueError as exc:
         raise BadInput(f"leakguard report: {exc}") from None
+
+
+_EVIDENCE = ("sites", "path", "signature", "deep_size", "notes", "attributed_to")
+
+
+def with_saved_evidence(rep: Report, directory: Path, pid: int | None) -> Report:
+    """Copy the evidence of the latest saved report of ``pid`` onto the replayed suspects.
+
+    Snapshots hold numbers only; the allocation sites and retention paths a
+    Guard gathered live are in the report files it wrote next to them.
+    """
+    saved = [f for f in list_files(directory) if f.name.endswith(REPORT_SUFFIX)]
+    saved = [f for f in saved if pid is None or file_pid(f, None) == pid]
+    if not saved:
+        return rep
+    latest = report_from_dict(read_json(saved[-1]), str(saved[-1]))
+    known = {s.key: s for s in latest.suspects}
+    suspects = tuple(
+        replace(s, **{k: getattr(known[s.key], k) for k in _EVIDENCE}) if s.key in known else s
+        for s in rep.suspects
+    )
+    return replace(rep, suspects=suspects)
 
 
 def report(args: argparse.Namespace) -> int:

@@ -9,7 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from leakguard import Census, Process, Snapshot
+from leakguard import Census, Process, Report, Snapshot, Suspect
 from leakguard._files import SnapshotDir, report_from_dict, snapshot_to_dict
 
 T0 = 1_700_000_000.0
@@ -205,3 +205,49 @@ def test_unknown_command_is_bad_input(tmp_path: Path) -> None:
     done = leakguard("frobnicate", cwd=tmp_path)
     assert done.returncode == 2
     assert done.stderr.count("\n") == 1 and "run" in done.stderr and "doctor" in done.stderr
+
+
+def test_report_from_directory_keeps_saved_evidence(tmp_path: Path) -> None:
+    """Evidence in the latest saved report of the directory is shown on the replayed suspects."""
+    snaps = snapshot_dir(tmp_path / "snaps")
+    saved = Suspect(
+        kind="type",
+        name="shop.OrderDTO",
+        count=1.0,
+        growth=1.0,
+        rate_per_work=None,
+        rate_per_minute=None,
+        confidence=0.99,
+        first_seen=9,
+        path=("shop.orders (module)", "_recent (list)", "OrderDTO"),
+    )
+    SnapshotDir(snaps, keep=1000, max_bytes=10**8).write_report(
+        Report(suspects=(saved,), created=T0)
+    )
+    done = leakguard("report", "snaps", cwd=tmp_path)
+    assert "held by shop.orders (module) → _recent (list) → OrderDTO" in done.stdout
+    assert "type shop.OrderDTO: 1.9k objects" in done.stdout  # levels come from the replay
+
+
+def test_report_of_a_real_run_names_the_leak(tmp_path: Path) -> None:
+    """Snapshots a guard wrote during ``leakguard run`` replay into a report naming the leak."""
+    (tmp_path / "leak.py").write_text(
+        "import time\n"
+        "class OrderDTO: pass\n"
+        "_recent = []\n"
+        "for i in range(60):\n"
+        "    _recent.extend(OrderDTO() for _ in range(300))\n"
+        "    time.sleep(0.05)\n"
+    )
+    env_run = [sys.executable, "-m", "leakguard", "run", "--interval", "0.05"]
+    subprocess.run(
+        [*env_run, "--snapshot-dir", "snaps", "leak.py"],
+        check=True,
+        cwd=tmp_path,
+        capture_output=True,
+        env={**os.environ, "LEAKGUARD_BUDGET": "0.5", "LEAKGUARD_EVIDENCE": "0"},
+        timeout=120,
+    )
+    done = leakguard("report", "snaps", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "type __main__.OrderDTO" in done.stdout
