@@ -7,9 +7,13 @@ the list from ``gc.get_objects()`` for the length of one call, reads only
 Two engines do the same job. The C one (``leakguard._ccensus``, built at
 install time when a compiler is available) pops objects off the list a chunk
 at a time and counts them while dropping the list's reference, which costs
-little more than freeing the list. The pure-Python one is the fallback; its
-one known gap is that counting hashes type objects, so a metaclass defining
-``__hash__`` would be called.
+little more than freeing the list, and sizes each object (see the C file for
+the estimates). The pure-Python one is the fallback: its bytes are the fixed
+part of each object only (a lower bound for lists, dicts, tuples), and it
+hashes type objects, so a metaclass defining ``__hash__`` would be called.
+
+Neither engine sees objects the gc does not track: a dict or tuple holding
+only atomic values (str, int, ...) is untracked and so is not counted.
 """
 
 from __future__ import annotations
