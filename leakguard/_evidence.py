@@ -17,7 +17,7 @@ import time
 import tracemalloc
 import types
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
 from leakguard._config import Options
@@ -40,7 +40,7 @@ PATH_SECONDS = 1.0
 SITE_LIMIT = 5
 """Allocation sites kept per suspect."""
 
-SITE_SCAN = 50_000
+SITE_SCAN = 20_000
 """Instances of a type read at most while looking for ones born in the trace window."""
 
 TRACE_MEMORY_LIMIT = 64 * 1024 * 1024
@@ -185,7 +185,7 @@ class Evidence:
             if not sample:
                 notes.append("no live instance found (the type is not tracked by gc)")
                 return _noted(dataclasses.replace(s, signature=signature((), s.name)), notes)
-            sites = self._type_sites(s.name, bool(sample), notes)
+            sites = self._type_sites(s.name, bool(sample), notes, deadline)
             path = _first_path(sample, deadline, notes, (id(sample),))
             size = deep_size(sample, deadline)
             deep = None if size is None else size / len(sample) * s.count
@@ -242,12 +242,14 @@ class Evidence:
             found.append(_site_suspect(s, site))
         return found
 
-    def _type_sites(self, name: str, any_alive: bool, notes: list[str]) -> tuple[Site, ...]:
+    def _type_sites(
+        self, name: str, any_alive: bool, notes: list[str], deadline: float
+    ) -> tuple[Site, ...]:
         # Collections merge generations out of creation order, so the newest few
         # instances may predate the window: read on until enough were traced.
         walk = iter_instances(name)
         try:
-            limited = itertools.islice(walk, SITE_SCAN)
+            limited = _until(itertools.islice(walk, SITE_SCAN), deadline)
             sites = self.window.sites_of(limited, SITE_LIMIT, enough=SAMPLE * 4)
         finally:
             walk.close()
@@ -366,6 +368,14 @@ def _sizeof(obj: object) -> int:
             size = int(safe(obj))
             break
     return size + (_GC_HEADER if tp.__flags__ & _HAVE_GC else 0)
+
+
+def _until(items: Iterable[object], deadline: float) -> Iterator[object]:
+    """Yield items until the deadline passes (checked every 1024 items)."""
+    for i, item in enumerate(items):
+        if i % 1024 == 0 and time.monotonic() > deadline:
+            return
+        yield item
 
 
 def _is_hex(text: str) -> bool:
