@@ -122,7 +122,9 @@ def render(chain: list[object], roots: Roots) -> tuple[str, ...]:
     elif roots.is_module_dict(head):
         parts = [f"{roots.module_dicts[id(head)]} (module)"]
     elif type(head) is types.CoroutineType:
-        parts = [f"{head.__qualname__}() (task coroutine)"]
+        frame = head.cr_frame
+        name = frame_name(frame) if frame is not None else head.__qualname__
+        parts = [f"{name}() (task coroutine)"]
     else:
         parts = [_element("", head)]
     i = 1

@@ -239,6 +239,7 @@ def test_no_reference_is_kept_after_the_search(load_module: LoadModule) -> None:
 def test_find_instances_returns_newest_first(load_module: LoadModule) -> None:
     """The instances returned are the most recently created ones, newest first."""
     mod = load_module(LEAKS)
+    gc.collect()  # start from empty young generations, so none is merged mid-test
     mod._recent.extend(mod.OrderDTO(i) for i in range(100))
     found = find_instances(f"{mod.__name__}.OrderDTO", 3)
     numbers = [o.n for o in found]
@@ -259,3 +260,32 @@ def test_find_container_checks_the_type(load_module: LoadModule) -> None:
     assert find_container(key, "builtins.list") is mod._recent
     assert find_container(key, "builtins.dict") is None
     assert find_container(0, "builtins.list") is None
+
+
+def test_suspended_task_path_names_the_coroutine_and_local(load_module: LoadModule) -> None:
+    """An object held only by a local of a suspended asyncio task is traced to that task."""
+    import asyncio
+
+    mod = load_module(
+        """
+        class Job:
+            pass
+
+        async def hold(release):
+            job = Job()
+            await release.wait()
+        """
+    )
+    loop = asyncio.new_event_loop()
+    try:
+        release = asyncio.Event()
+        task = loop.create_task(mod.hold(release))
+        loop.run_until_complete(asyncio.sleep(0))
+        (job,) = find_instances(f"{mod.__name__}.Job", 1)
+        path = retention_path(job)
+        del job
+        release.set()
+        loop.run_until_complete(task)
+    finally:
+        loop.close()
+    assert path == (f"{mod.__name__}.hold() (task coroutine)", "job (Job)")
