@@ -64,10 +64,13 @@ def add_options(parser: pytest.Parser) -> None:
     parser.addini("leakguard", ENABLE_HELP, type="bool", default=False)
     for name in NAMES:
         if name == "ignore":
-            group.addoption(flag(name), action="append", default=None, help=HELP[name])
+            group.addoption(
+                flag(name), action="append", default=None, metavar="PATTERN", help=HELP[name]
+            )
             parser.addini("leakguard_" + name, HELP[name], type="linelist", default=[])
         else:
-            group.addoption(flag(name), default=None, help=HELP[name])
+            metavar = "SECONDS" if name == "path_seconds" else "N"
+            group.addoption(flag(name), default=None, metavar=metavar, help=HELP[name])
             parser.addini("leakguard_" + name, HELP[name], type="string", default="")
 
 
