@@ -21,7 +21,6 @@ from leakguard._files import (
     pids,
     read_json,
     report_from_dict,
-    report_to_dict,
     snapshot_from_dict,
 )
 from leakguard._history import History
@@ -121,7 +120,7 @@ def report(args: argparse.Namespace) -> int:
     elif out.suffix.lower() == ".html":
         atomic_write(out, rep.to_html().encode())
     else:
-        atomic_write(out, dumps(report_to_dict(rep)))
+        atomic_write(out, dumps(rep.to_dict()))
     return EXIT_OK
 
 

@@ -22,7 +22,7 @@ from types import TracebackType
 from typing import Any, TextIO
 
 from leakguard._cli import BadInput
-from leakguard._files import atomic_write, dumps, report_to_dict
+from leakguard._files import atomic_write, dumps
 from leakguard._guard import Guard
 from leakguard._render_text import human
 from leakguard._report import Report
@@ -128,7 +128,7 @@ def write_reports(report: Report, html: Path | None, json_path: Path | None) -> 
     if html is not None:
         atomic_write(html, report.to_html().encode())
     if json_path is not None:
-        atomic_write(json_path, dumps(report_to_dict(report)))
+        atomic_write(json_path, dumps(report.to_dict()))
 
 
 def _outside_us(tb: TracebackType | None) -> TracebackType | None:

@@ -82,13 +82,6 @@ def report_from_dict(data: object, source: str) -> Report:
     return decode(Report, _check_header(data, source, "report"), source)
 
 
-def report_to_dict(report: Report) -> dict[str, Any]:
-    """Return :meth:`Report.to_dict` with the ``kind`` marker files carry."""
-    data = report.to_dict()
-    data["kind"] = "report"
-    return data
-
-
 def read_json(path: str | os.PathLike[str]) -> object:
     """Parse a JSON file.
 
@@ -200,7 +193,7 @@ class SnapshotDir:
         Raises:
             OSError: the file could not be written.
         """
-        return self._write(report.created or time.time(), "report", dumps(report_to_dict(report)))
+        return self._write(report.created or time.time(), "report", dumps(report.to_dict()))
 
     def files(self) -> list[Path]:
         """Every snapshot and report file in the directory, oldest first."""

@@ -9,6 +9,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable
+from dataclasses import replace
 from types import TracebackType
 from typing import Any, TypeVar
 
@@ -130,6 +131,9 @@ class Guard:
                 for s in self._suspects.values()
                 if s.first_seen == snap.index and s.key not in self._quiet
             ]
+        if self._files is not None:
+            # Outside the measured pause: encoding is quick, fsync waits without the GIL.
+            self._write(self._files.write_snapshot, snap)
         if new:
             self._announce(new)
         return snap
@@ -233,8 +237,6 @@ class Guard:
             trends = self._filter(detect(self._history, self.options))
         self._keep(snap)
         self._update(trends, index)
-        if self._files is not None:
-            self._write(self._files.write_snapshot, snap)
         return snap
 
     def _write(self, writer: Callable[[Any], object], value: object) -> None:
@@ -293,12 +295,20 @@ class Guard:
         for s in fresh:
             self._suspects[s.key] = s
         self._quiet.update(self._same_leak(fresh, trends))
+        self._refresh_levels({t.key for t in trends})
         if self._evidence is not None:
             self._evidence.step()
         order = {t.key: i for i, t in enumerate(trends)}
         self._suspects = dict(
             sorted(self._suspects.items(), key=lambda kv: order.get(kv[0], len(order)))
         )
+
+    def _refresh_levels(self, updated: set[tuple[str, str]]) -> None:
+        """Known suspects that did not climb this sample still show their level now."""
+        for key, s in list(self._suspects.items()):
+            series = self._history.get(*key)
+            if key not in updated and series is not None and series.values:
+                self._suspects[key] = replace(s, count=series.values[-1])
 
     def _same_leak(self, fresh: list[Suspect], trends: list[Trend]) -> set[tuple[str, str]]:
         """Keys of fresh suspects that grow in lockstep with an announced one.
@@ -432,6 +442,4 @@ def _watched_counts() -> dict[str, int]:
 
 
 def _without_census(s: Snapshot) -> Snapshot:
-    from dataclasses import replace
-
     return replace(s, census=None)

@@ -63,7 +63,7 @@ class Report:
 
     def to_html(self) -> str:
         """Render as one self-contained HTML page with charts (no network needed)."""
-        from leakguard._render_html import render_html  # noqa: PLC0415 - loaded only when used
+        from leakguard._render_html import render_html
 
         return render_html(self)
 
@@ -71,6 +71,7 @@ class Report:
         """Return the versioned JSON-ready form (see docs/reports.md for the schema)."""
         data = asdict(self)
         data["schema"] = SCHEMA_VERSION
+        data["kind"] = "report"
         data["new"] = [list(k) for k in self.new]
         return data
 

@@ -29,7 +29,6 @@ from leakguard._files import (
     atomic_write,
     load,
     report_from_dict,
-    report_to_dict,
     snapshot_from_dict,
     snapshot_to_dict,
 )
@@ -134,7 +133,7 @@ def test_wrong_field_type_is_named() -> None:
 def test_report_file_is_not_read_as_a_snapshot() -> None:
     """A report handed where a snapshot is expected says which it is."""
     with pytest.raises(ValueError, match="is a leakguard report file, expected a snapshot"):
-        snapshot_from_dict(report_to_dict(make_report()), "r.json")
+        snapshot_from_dict(make_report().to_dict(), "r.json")
 
 
 def test_atomic_write_creates_file_readable_by_owner_only(tmp_path: Path) -> None:
