@@ -201,7 +201,8 @@ def test_precedence_marker_over_command_line_over_ini(pytester: pytest.Pytester)
         (
             "",
             ["-k", "marked"],
-            "*'warmup' from marker @pytest.mark.leakguard(warmup=...) on test_bad.py::test_marked: must be >= 1*",
+            "*'warmup' from marker @pytest.mark.leakguard(warmup=...) on test_bad.py::test_marked:"
+            " must be >= 1*",
         ),
     ],
 )
