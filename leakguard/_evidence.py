@@ -213,13 +213,15 @@ class Evidence:
             return _noted(dataclasses.replace(s, signature=signature((), type_part)), notes)
         items = newest_items(container, SAMPLE)
         try:
-            sites = self._sites(items, notes)
+            # A dict's keys are often born elsewhere (ids, names): its values are the leak.
+            held = items[1::2] if issubclass(type(container), dict) else items
+            sites = self._sites(held, notes)
             budget = min(PATH_SECONDS, deadline - time.monotonic())
             path = retention_path(container, seconds=budget, notes=notes, ignore=(id(items),))
             size = deep_size(items, deadline)
-            deep = None if size is None or not items else size / len(items) * s.count
+            deep = None if size is None or not held else size / len(held) * s.count
         finally:
-            del container, items
+            del container, items, held
         return _noted(
             dataclasses.replace(
                 s,
