@@ -194,6 +194,10 @@ def resolve(kwargs: Mapping[str, Any], environ: Mapping[str, str] | None = None)
             raise ValueError(
                 f"leakguard: bad value for option {name!r} from {source}: {exc}"
             ) from None
+        if name == "ignore":
+            from leakguard._noise import check_rules
+
+            check_rules(value, f"option 'ignore' from {source}")
         check = _CHECKS.get(name)
         problem = check(value) if check else None
         if problem:

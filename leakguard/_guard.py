@@ -20,6 +20,7 @@ from leakguard._files import SnapshotDir
 from leakguard._forking import after_fork_in_child
 from leakguard._gcwatch import GcWatcher
 from leakguard._history import History
+from leakguard._noise import ignored
 from leakguard._procmem import ProcessProbe
 from leakguard._report import Report
 from leakguard._reporting import build_report, suspect_from
@@ -249,11 +250,9 @@ class Guard:
                 log.warning("leakguard: cannot write to %s: %s", self.options.snapshot_dir, exc)
 
     def _filter(self, trends: list[Trend]) -> list[Trend]:
-        if not self.options.ignore:
-            return trends
-        from leakguard._noise import ignored
-
-        return [t for t in trends if not ignored(t.kind, t.name, None, self.options.ignore)]
+        """Drop known noise (the shipped allowlist) and what the user's rules silence."""
+        rules = self.options.ignore
+        return [t for t in trends if not ignored(t.kind, t.name, None, rules)]
 
     def _needs_verification(self, trends: list[Trend]) -> bool:
         if not self.options.verify_gc:
@@ -345,18 +344,13 @@ class Guard:
         return self._evidence
 
     def _enrich(self, fresh: list[Suspect]) -> list[Suspect]:
+        """Evidence for new suspects; it also drops those whose path or signature is noise."""
         try:
             enriched: list[Suspect] = self._evidence_for().enrich(fresh)
         except Exception:  # evidence is a bonus; never let it break the guard
             log.exception("leakguard: gathering evidence failed")
             return fresh
-        if not self.options.ignore:
-            return enriched
-        from leakguard._noise import ignored
-
-        return [
-            s for s in enriched if not ignored(s.kind, s.name, s.signature, self.options.ignore)
-        ]
+        return enriched
 
     # -- acting -------------------------------------------------------------
 

@@ -56,6 +56,7 @@ BAD = [
         "option 'confirm' from environment variable LEAKGUARD_CONFIRM='0' must be > 0",
     ),
     ({"intervall": 5}, {}, "unknown option 'intervall'"),
+    ({"ignore": ["sig:zz"]}, {}, "ignore rule 'sig:zz' from option 'ignore' from keyword argument"),
 ]
 
 
