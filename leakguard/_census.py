@@ -30,6 +30,7 @@ from types import ModuleType
 from typing import Any
 
 from leakguard._snapshot import Census, Container
+from leakguard._untracked import untracked_containers
 
 _ccensus: ModuleType | None
 try:
@@ -109,7 +110,11 @@ def _take(top: int, floor: int, *, native: bool) -> Census:
         # since a growing family of same-named classes is itself a leak.
         old_n, old_size = types.get(names[tp], (0, 0))
         types[names[tp]] = (old_n + n, old_size + size)
-    containers = tuple(Container(key, names[tp], n) for key, tp, n in rows)
+    tracked = [Container(key, names[tp], n) for key, tp, n in rows]
+    # Untracked dicts of atomic values never appear in gc.get_objects().
+    extra = untracked_containers(floor, top) if top else []
+    merged = sorted(tracked + extra, key=lambda c: (c.length, c.key), reverse=True)
+    containers = tuple(merged[:top])
     return Census(
         types=types,
         containers=containers,

@@ -206,8 +206,13 @@ class Guard:
 
     def _take(self, index: int) -> Snapshot:
         """Read every probe and the census into one snapshot."""
-        opts = self.options
-        census = self._census(opts.top_containers)
+        try:
+            census: Census | None = self._census(self.options.top_containers)
+        except Exception:  # MemoryError in a starving process: skip the census, not the sample
+            self._failures += 1
+            if self._failures <= 3:
+                log.exception("leakguard: census failed; this sample has process signals only")
+            census = None
         return Snapshot(
             index=index,
             time=self._clock(),

@@ -318,3 +318,19 @@ def test_tally_rejects_a_non_list() -> None:
     tally = _census._ccensus.Tally()  # type: ignore[union-attr]
     with pytest.raises(TypeError, match="consume"):
         tally.consume((1, 2), 10)
+
+
+def test_untracked_module_cache_is_reported_as_a_container() -> None:
+    """A module-level dict of str values, which the gc does not track, is still a container."""
+    import types
+
+    mod = types.ModuleType("lg_untracked_cache")
+    mod._cache = {i: str(i) for i in range(5000)}  # type: ignore[attr-defined]
+    sys.modules[mod.__name__] = mod
+    try:
+        assert not gc.is_tracked(mod._cache)  # type: ignore[attr-defined]
+        census = _census.take_census()
+        keys = {c.key: c.length for c in census.containers}
+        assert keys.get(id(mod._cache)) == 5000  # type: ignore[attr-defined]
+    finally:
+        del sys.modules[mod.__name__]

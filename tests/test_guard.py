@@ -352,3 +352,14 @@ def test_a_snapshot_dir_lost_while_running_is_logged_not_raised(
             g.sample()
             g.sample()
     assert "cannot write" in caplog.text
+
+
+def test_a_failing_census_does_not_raise_from_sample() -> None:
+    """When the census raises (e.g. MemoryError), sample() keeps the process signals."""
+
+    def starving(top: int) -> leakguard.Census:
+        raise MemoryError
+
+    g = Guard(interval=None, evidence=False, census=starving)
+    snap = g.sample()
+    assert snap.census is None and snap.process.rss > 0
