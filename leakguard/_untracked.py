@@ -12,11 +12,12 @@ from __future__ import annotations
 import gc
 import sys
 from types import ModuleType
+from typing import Any
 
 from leakguard._snapshot import Container
 
-_MODULE_DICT = ModuleType.__dict__["__dict__"]
-_TYPE_DICT = type.__dict__["__dict__"]
+_MODULE_DICT: Any = vars(ModuleType)["__dict__"]
+_TYPE_DICT: Any = vars(type)["__dict__"]
 _DICT_LEN = dict.__len__
 
 
