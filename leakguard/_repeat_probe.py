@@ -19,6 +19,11 @@ from dataclasses import dataclass
 from leakguard._census import type_name
 from leakguard._resources import count_fds
 
+# CPython 3.12 starts with a few hundred immortal tuples (static code constants)
+# in the permanent generation. Unfreezing them is harmless: they can never be
+# collected. Any other frozen object was frozen by the program.
+_STARTUP_FROZEN = gc.get_freeze_count() if sys.version_info[:2] == (3, 12) else 0
+
 
 class Freezer:
     """Freeze the existing heap for the length of one check, and undo it.
@@ -32,7 +37,7 @@ class Freezer:
 
     def freeze(self) -> None:
         """Hide every object tracked now from the collector, if that can be undone."""
-        if not self.active and gc.get_freeze_count() == 0:
+        if not self.active and gc.get_freeze_count() in (0, _STARTUP_FROZEN):
             gc.freeze()
             self.active = True
 

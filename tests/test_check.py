@@ -7,6 +7,7 @@ import gc
 import pytest
 
 import leakguard
+from leakguard._repeat_probe import _STARTUP_FROZEN
 
 
 class Invoice:
@@ -79,7 +80,7 @@ def test_with_block_fails_on_survivors():
     with pytest.raises(leakguard.LeakError) as info, leakguard.check(survivors=5):
         _kept.extend(Invoice() for _ in range(5))
     assert "left 5 Invoice alive after a single run" in str(info.value)
-    assert gc.get_freeze_count() == 0
+    assert gc.get_freeze_count() in (0, _STARTUP_FROZEN)
 
 
 def test_with_block_clean_passes():
@@ -93,7 +94,7 @@ def test_with_block_exception_propagates_unjudged():
     with pytest.raises(ZeroDivisionError), leakguard.check(survivors=1):
         _kept.extend(Invoice() for _ in range(5))
         _ = 1 / 0
-    assert gc.get_freeze_count() == 0
+    assert gc.get_freeze_count() in (0, _STARTUP_FROZEN)
 
 
 def test_bad_option_names_option_and_source():

@@ -11,6 +11,7 @@ import warnings
 import pytest
 
 from leakguard._repeat import RepeatOptions, Repetition, run_repeated
+from leakguard._repeat_probe import _STARTUP_FROZEN
 from leakguard._repeat_report import headline, to_report
 
 
@@ -173,7 +174,7 @@ def test_single_run_blames_only_many_survivors_of_own_types():
 def test_heap_is_thawed_and_tracing_stopped_after_a_leak():
     """After a check the gc sees every object again and tracemalloc is off."""
     check(lambda: _held.append(OrderDTO(1)))
-    assert gc.get_freeze_count() == 0
+    assert gc.get_freeze_count() in (0, _STARTUP_FROZEN)
     assert not tracemalloc.is_tracing()
 
 
@@ -189,6 +190,7 @@ def test_users_own_tracing_is_left_running():
 
 def test_users_own_freeze_is_left_alone():
     """When the program froze objects itself, the check still works and keeps them frozen."""
+    _ = [[] for _ in range(10)]  # something of the program's own to freeze
     gc.freeze()
     frozen = gc.get_freeze_count()
     try:
@@ -203,7 +205,7 @@ def test_first_run_error_propagates_without_judging():
     """An exception from the first, real run reaches the caller unchanged."""
     with pytest.raises(KeyError):
         run_repeated(lambda: {}["missing"], RepeatOptions())
-    assert gc.get_freeze_count() == 0
+    assert gc.get_freeze_count() in (0, _STARTUP_FROZEN)
 
 
 def test_report_carries_one_suspect_per_growth():
