@@ -57,7 +57,7 @@ _counter = itertools.count()
 _loop = asyncio.new_event_loop()
 
 
-@functools.lru_cache(maxsize=None)
+@functools.lru_cache(maxsize=None)  # noqa: UP033 - the unbounded spelling users write
 def lookup(key):
     return Result(key)
 
@@ -107,7 +107,7 @@ def test_leak_thread_never_joined():
 
 def test_leak_pending_asyncio_tasks():
     async def spawn():
-        _loop.create_task(asyncio.sleep(3600))
+        _loop.create_task(asyncio.sleep(3600))  # noqa: RUF006 - the leak under test
         await asyncio.sleep(0)
 
     _loop.run_until_complete(spawn())
@@ -125,7 +125,7 @@ def test_leak_done_tasks_kept():
 def test_leak_open_files(tmp_path):
     path = tmp_path / "data.txt"
     path.write_text("x")
-    _files.append(open(path))  # noqa: SIM115
+    _files.append(open(path))
 
 
 @pytest.mark.parametrize("size", [1, 3])
