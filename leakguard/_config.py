@@ -57,7 +57,7 @@ class Options:
     min_samples: int = 7
     confirm: int = 2
     alpha: float = 0.005
-    min_growth: int = 50
+    min_growth: int = 20
     min_growth_bytes: int = 8 * 1024 * 1024
     top_containers: int = 64
     max_series: int = 4096

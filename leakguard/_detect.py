@@ -20,6 +20,7 @@ No clock, no threads, no I/O: tests drive it with tables of series.
 from __future__ import annotations
 
 import bisect
+import sys
 import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -63,7 +64,9 @@ MIN_RECENT_SLOPE = 0.5
 """The second half of the window must climb at least this share of the whole window's slope."""
 
 # Ranking: most specific first among equally certain suspects, since a leak of
-# user objects also grows their dicts, the list holding them and the RSS.
+# user objects also grows their dicts, the list holding them and the RSS:
+# application types, then containers and resources, then interpreter and stdlib
+# types (a leaked task also leaks its Context, a thread its locks), then memory.
 _SPECIFICITY = {
     "type": 0,
     "container": 1,
@@ -312,6 +315,15 @@ def rank(trends: Sequence[Trend]) -> list[Trend]:
 
 
 def _specificity(t: Trend) -> int:
-    if t.kind == "type" and t.name.startswith("builtins."):
-        return 2  # plain builtins grow along with whatever holds them
+    if t.kind == "type" and is_stdlib_type(t.name):
+        return 2  # builtins and stdlib parts (dicts, cells, locks, contexts) grow with their owner
     return _SPECIFICITY.get(t.kind, 3)
+
+
+def is_stdlib_type(name: str) -> bool:
+    """Whether a ``module.QualName`` type comes from the interpreter or its standard library."""
+    top = name.split(".", 1)[0]
+    return top in _STDLIB or top.startswith("_")
+
+
+_STDLIB = frozenset(sys.stdlib_module_names) | {"builtins"}

@@ -302,10 +302,7 @@ class Guard:
         self._refresh_levels({t.key for t in trends})
         if self._evidence is not None:
             self._evidence.step()
-        order = {t.key: i for i, t in enumerate(trends)}
-        self._suspects = dict(
-            sorted(self._suspects.items(), key=lambda kv: order.get(kv[0], len(order)))
-        )
+        self._suspects = dict(sorted(self._suspects.items(), key=_rank(trends)))
 
     def _refresh_levels(self, updated: set[tuple[str, str]]) -> None:
         """Known suspects that did not climb this sample still show their level now."""
@@ -422,6 +419,20 @@ class Guard:
         self._reset()
         if was_running:
             self.start()
+
+
+def _rank(trends: list[Trend]) -> Callable[[tuple[tuple[str, str], Suspect]], float]:
+    """Sort key: the detector's order; allocation sites just before the memory they explain."""
+    order = {t.key: float(i) for i, t in enumerate(trends)}
+    memory = [i for k, i in order.items() if k[0] == "memory"]
+    site_rank = (min(memory) if memory else float(len(order))) - 0.5
+
+    def key(item: tuple[tuple[str, str], Suspect]) -> float:
+        if item[0][0] == "site":
+            return site_rank
+        return order.get(item[0], float(len(order)))
+
+    return key
 
 
 def report_line(s: Suspect) -> str:

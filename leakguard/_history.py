@@ -10,10 +10,11 @@ from dataclasses import dataclass
 from leakguard._snapshot import Snapshot
 
 # Process-level series: (kind, name, unit) and how to read them from a snapshot.
+# The cgroup's usage is not among them: it counts every process in the cgroup,
+# so a neighbour's growth would be blamed on this one; reports still show it.
 _SIGNALS: tuple[tuple[str, str, str], ...] = (
     ("memory", "rss", "bytes"),
     ("memory", "blocks", "blocks"),
-    ("memory", "cgroup", "bytes"),
     ("fds", "open fds", "fds"),
     ("threads", "threads", "threads"),
     ("tasks", "pending tasks", "tasks"),
@@ -27,7 +28,6 @@ def _signal_values(s: Snapshot) -> tuple[float | None, ...]:
     return (
         float(p.rss) if p.rss else None,
         float(p.blocks) if p.blocks else None,
-        None if p.cgroup_usage is None else float(p.cgroup_usage),
         None if r.fds < 0 else float(r.fds),
         float(r.threads),
         float(r.tasks_pending),

@@ -1,14 +1,16 @@
-"""Big dicts the garbage collector does not track, found where caches live.
+"""Big caches the garbage collector does not track, found where caches live.
 
 CPython stops tracking a dict whose keys and values are all atomic (str, int,
 float, None, tuples of those): ``{request_id: "..."}`` is invisible to
 ``gc.get_objects()`` however big it grows. Such caches nearly always hang off
 a module global or a class attribute, so those two places are scanned: a few
-thousand dicts, read with C-level getters only (no user code).
+thousand dicts, read with C-level getters only (no user code). ``lru_cache``
+wrappers found there are measured by their own ``cache_info()``.
 """
 
 from __future__ import annotations
 
+import functools
 import gc
 import sys
 from types import ModuleType
@@ -19,6 +21,8 @@ from leakguard._snapshot import Container
 _MODULE_DICT: Any = vars(ModuleType)["__dict__"]
 _TYPE_DICT: Any = vars(type)["__dict__"]
 _DICT_LEN = dict.__len__
+_LRU_WRAPPER: Any = functools._lru_cache_wrapper
+_LRU_INFO: Any = _LRU_WRAPPER.cache_info
 
 
 def untracked_containers(floor: int, limit: int) -> list[Container]:
@@ -47,7 +51,13 @@ def _scan(
 ) -> None:
     for value in values:
         tp = type(value)
-        if issubclass(tp, dict):
+        if tp is _LRU_WRAPPER and id(value) not in found:
+            # functools.lru_cache keeps its dict inside the C wrapper, out of the gc's sight
+            # when it holds atomic keys and values; its own counter is safe to read.
+            n = _LRU_INFO(value).currsize
+            if n >= floor:
+                found[id(value)] = Container(id(value), "functools._lru_cache_wrapper", n)
+        elif issubclass(tp, dict):
             if not gc.is_tracked(value) and id(value) not in found:
                 n = _DICT_LEN(value)  # type: ignore[arg-type]
                 if n >= floor:

@@ -40,7 +40,7 @@ TIDAL = {
     "sawtooth flushed every 6 samples": [1000 + 100 * (i % 6) for i in range(N)],
     "load waves": [1000 + 400 * math.sin(2 * math.pi * i / 12) for i in range(N)],
     "shrinking": [5000 - 20 * i for i in range(N)],
-    "growth below the minimum": [1000 + 2 * i for i in range(N)],
+    "growth below the minimum": [1000 + i // 2 for i in range(N)],
     "random walk (seed 3)": _walk(3),
     "random walk (seed 4)": _walk(4),
 }
@@ -145,6 +145,17 @@ def test_rank_puts_user_types_before_their_builtins_and_memory() -> None:
     ]
     names = [t.name for t in rank([t for t in trends if t is not None])]
     assert names == ["shop.OrderDTO", "builtins.list#1", "builtins.dict", "rss"]
+
+
+def test_rank_puts_resources_before_the_stdlib_objects_that_come_with_them() -> None:
+    """Leaked threads rank as 'threads' before their _thread.lock and threading.Thread objects."""
+    values = [10 + 20 * i for i in range(N)]
+    trends = [
+        trend_of(values, name="_thread.lock"),
+        trend_of(values, name="threading.Thread"),
+        trend_of(values, kind="threads", name="threads", unit="threads"),
+    ]
+    assert rank([t for t in trends if t is not None])[0].name == "threads"
 
 
 def test_detect_reports_only_climbing_series() -> None:

@@ -8,7 +8,12 @@ import json
 from benchmarks.scenarios._service import PRICES, handle, make_request, rng_for
 
 LEAK = True
-CULPRITS = ("container:builtins.dict*", "type:*.tuple", "site:*leak_lru_unbounded.py:*")
+CULPRITS = (
+    "container:functools._lru_cache_wrapper*",
+    "container:builtins.dict*",
+    "type:*.tuple",
+    "site:*leak_lru_unbounded.py:*",
+)
 REQUESTS = 20
 WORK = REQUESTS
 
