@@ -20,8 +20,8 @@ No clock, no threads, no I/O: tests drive it with tables of series.
 from __future__ import annotations
 
 import bisect
-import sys
 import itertools
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 
