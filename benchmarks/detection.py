@@ -61,7 +61,7 @@ class LeakguardTool:
 
     def start(self) -> None:
         """Create the guard (interval=None: no thread, sampled by hand)."""
-        import leakguard  # noqa: PLC0415 - children import only the tool they run
+        import leakguard
 
         self.guard: Any = leakguard.Guard(interval=None)
 
@@ -82,12 +82,16 @@ class GrowthRule:
     """Flag a type that grew in each of the last ``runs`` samples; rank by total growth."""
 
     def __init__(self, runs: int = RUNS) -> None:
-        self.history: deque[dict[str, int]] = deque(maxlen=runs)
+        # Filled from the start so the rule's own dicts never count as growth.
+        empty: list[dict[str, int]] = [{} for _ in range(runs)]
+        self.history = deque(empty, maxlen=runs)
+        self.seen = 0
 
     def update(self, grew: dict[str, int]) -> list[str]:
         """Add one sample's growth per type name and return the flagged types."""
         self.history.append(grew)
-        if len(self.history) < (self.history.maxlen or 0):
+        self.seen += 1
+        if self.seen < len(self.history):
             return []
         common = set.intersection(*(set(h) for h in self.history))
         total = {name: sum(h[name] for h in self.history) for name in common}
@@ -99,7 +103,7 @@ class ObjgraphTool:
 
     def start(self) -> None:
         """Take the first peak counts."""
-        import objgraph  # type: ignore[import-untyped]  # noqa: PLC0415 - children import only the tool they run
+        import objgraph  # type: ignore[import-untyped]
 
         self.growth = objgraph.growth
         self.peaks: dict[str, int] = {}
@@ -120,7 +124,7 @@ class PymplerTool:
 
     def start(self) -> None:
         """Take the first summary."""
-        from pympler import tracker  # noqa: PLC0415 - children import only the tool they run
+        from pympler import tracker
 
         # pympler is untyped; its tracker is used through Any.
         summary_tracker: Any = tracker.SummaryTracker
@@ -359,7 +363,7 @@ def _tools(spec: str) -> list[str]:
 
 def _has_guard() -> bool:
     try:
-        import leakguard  # noqa: PLC0415 - the Guard may not exist yet
+        import leakguard
     except ImportError:
         return False
     return hasattr(leakguard, "Guard")
