@@ -7,6 +7,7 @@ the option and where the value came from.
 from __future__ import annotations
 
 import dataclasses
+import logging
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -23,8 +24,9 @@ class Options:
     Attributes:
         interval: seconds between samples in thread mode; None for manual mode (no thread).
         budget: the largest share of wall time the guard may spend paused (0.01 = 1%).
-        max_pause: seconds a single census should not exceed; past it the census is taken
-            less often (the cheap probes still run every sample).
+        max_pause: seconds the optional work of one sample (evidence gathering) may add to its
+            pause. The census itself is one C call that cannot be split: its pause is about
+            45 ms per million objects, and the budget spaces samples to pay for it.
         warmup: samples ignored before the baseline is set.
         window: the most recent samples the trend test looks at.
         min_samples: fewest samples after warm-up before any verdict.
@@ -164,6 +166,20 @@ def _coerce(name: str, value: Any) -> Any:
     return float(value)
 
 
+def _warn_unknown_env(env: Mapping[str, str]) -> None:
+    """A misspelled LEAKGUARD_* variable would silently do nothing: say so once."""
+    known = {"LEAKGUARD_" + name.upper() for name in _FIELDS}
+    for var in sorted(env):
+        if var.startswith("LEAKGUARD_") and var not in known and var not in _warned:
+            _warned.add(var)
+            logging.getLogger("leakguard").warning(
+                "leakguard: unknown environment variable %s is ignored", var
+            )
+
+
+_warned: set[str] = set()
+
+
 def resolve(kwargs: Mapping[str, Any], environ: Mapping[str, str] | None = None) -> Options:
     """Build validated options from keyword arguments, the environment and defaults.
 
@@ -179,6 +195,7 @@ def resolve(kwargs: Mapping[str, Any], environ: Mapping[str, str] | None = None)
     if unknown:
         known = ", ".join(sorted(_FIELDS))
         raise ValueError(f"leakguard: unknown option {unknown[0]!r} (known options: {known})")
+    _warn_unknown_env(env)
     values: dict[str, Any] = {}
     for name in _FIELDS:
         var = "LEAKGUARD_" + name.upper()

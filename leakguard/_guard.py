@@ -98,6 +98,7 @@ class Guard:
         self._pause_total = 0.0
         self._pause_max = 0.0
         self._started = self._clock()
+        self._started_mono = time.monotonic()
         self._failures = 0
         self._gc.reset()
 
@@ -293,7 +294,10 @@ class Guard:
             else:
                 candidates.append(t)
         if candidates and self.options.evidence:
-            self._evidence_for().watch([suspect_from(t, index, None) for t in candidates])
+            try:
+                self._evidence_for().watch([suspect_from(t, index, None) for t in candidates])
+            except Exception:  # evidence is a bonus; never let it break the guard
+                log.exception("leakguard: opening an evidence window failed")
         if fresh and self.options.evidence:
             fresh = self._enrich(fresh)
         for s in fresh:
@@ -342,7 +346,9 @@ class Guard:
         if self._evidence is None:
             from leakguard._evidence import Evidence
 
-            self._evidence = Evidence(self.options)
+            # Evidence is the optional part of a pause: max_pause caps it per round.
+            capped = min(self.options.evidence_seconds, self.options.max_pause)
+            self._evidence = Evidence(replace(self.options, evidence_seconds=capped))
         return self._evidence
 
     def _enrich(self, fresh: list[Suspect]) -> list[Suspect]:
@@ -388,19 +394,24 @@ class Guard:
     def _run(self) -> None:
         delay = 0.0
         while not self._stopping.wait(delay):
-            started = time.perf_counter()
             try:
                 self.sample()
             except Exception:  # the guard must survive anything the heap throws at it
                 self._failures += 1
                 if self._failures <= 3:
                     log.exception("leakguard: sample failed")
-            delay = self._next_delay(time.perf_counter() - started)
+            delay = self._next_delay()
 
-    def _next_delay(self, pause: float) -> float:
-        """Space samples so that the pause stays under the budget's share of wall time."""
+    def _next_delay(self) -> float:
+        """Seconds until the next sample: the interval, or longer while over budget.
+
+        The budget is kept over the guard's whole life, not per sample, so a
+        rare long pause (a verifying collection, evidence) is paid back over the
+        following intervals instead of stalling detection right when it matters.
+        """
         interval = self.options.interval or 0.0
-        return max(interval, pause * (1.0 / self.options.budget - 1.0))
+        elapsed = time.monotonic() - self._started_mono
+        return max(interval, self._pause_total / self.options.budget - elapsed)
 
     def _forked(self) -> None:
         """In a forked child: a fresh baseline and, in thread mode, a fresh thread.

@@ -75,3 +75,12 @@ def test_guard_validates_its_options(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("LEAKGUARD_MIN_SAMPLES", "2")
     with pytest.raises(ValueError, match="LEAKGUARD_MIN_SAMPLES"):
         Guard(interval=None)
+
+
+def test_a_misspelled_environment_variable_is_warned_about(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """An unknown LEAKGUARD_* variable is named in a warning instead of silently ignored."""
+    with caplog.at_level("WARNING", logger="leakguard"):
+        resolve({}, {"LEAKGUARD_INTERVALL": "5"})
+    assert "LEAKGUARD_INTERVALL" in caplog.text
