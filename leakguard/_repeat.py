@@ -27,7 +27,7 @@ from leakguard._repeat_evidence import (
     sites_of,
     with_packages,
 )
-from leakguard._repeat_probe import Freezer, Sample, ids_of, instances, take_sample
+from leakguard._repeat_probe import Freezer, Sample, ids_of, instances, settled_blocks, take_sample
 from leakguard._suspect import Site
 
 # Packages whose types a single-run check never blames: their objects outlive a
@@ -121,6 +121,7 @@ class Repetition:
         self._window = TraceWindow(options.trace_frames)
         self._start: Sample | None = None
         self._last: Sample | None = None
+        self._settled = 0
         self._series: dict[tuple[str, str], list[int]] = {}
         self._ids: dict[str, set[int]] = {}
         self._sites: dict[str, tuple[Site, ...]] = {}
@@ -146,6 +147,7 @@ class Repetition:
             for _ in range(self.options.warmup - 1):
                 self._run(call)
             self._last = take_sample()
+            self._settled = settled_blocks()
             for _ in range(self.options.iterations):
                 self._measure(call)
             if self._growing() and self.options.traced_runs:
@@ -177,11 +179,15 @@ class Repetition:
             self._series.setdefault(("type", name), []).append(n - last.types.get(name, 0))
         for name in last.types.keys() - now.types.keys():
             self._series.setdefault(("type", name), []).append(-last.types[name])
-        self._series.setdefault(("memory", "blocks"), []).append(now.blocks - last.blocks)
+        self._series.setdefault(("memory", "blocks"), []).append(now.blocks - self._settled)
         self._series.setdefault(("threads", "threads"), []).append(now.threads - last.threads)
         if now.fds >= 0 and last.fds >= 0:
             self._series.setdefault(("fds", "fds"), []).append(now.fds - last.fds)
         self._last = now
+        del last, now
+        # Blocks are counted again once this bookkeeping is done, so that what it
+        # allocates (series lists, the kept sample) is never seen as the code's growth.
+        self._settled = settled_blocks()
 
     def _growing(self) -> list[tuple[str, str]]:
         """Series that grew on every measured run so far, past their thresholds.
@@ -207,6 +213,7 @@ class Repetition:
         before = lines(self._window)
         # Reading the lines made objects of its own: measure from after it.
         self._last = take_sample()
+        self._settled = settled_blocks()
         steady: set[tuple[str, int]] | None = None
         last = before
         for _ in range(self.options.traced_runs):

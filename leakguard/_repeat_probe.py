@@ -102,6 +102,16 @@ def take_sample() -> Sample:
     return Sample(types=types, blocks=blocks, threads=threading.active_count(), fds=count_fds())
 
 
+def settled_blocks() -> int:
+    """Allocated blocks right after a collection, as :func:`take_sample` reads them.
+
+    A full collection also empties the interpreter's free lists, so only counts
+    taken just after one can be compared with each other.
+    """
+    gc.collect()
+    return sys.getallocatedblocks()
+
+
 def ids_of(names: Iterable[str]) -> dict[str, set[int]]:
     """Return the ``id()`` of every live object of the named types, by type name."""
     wanted = set(names)
