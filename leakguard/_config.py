@@ -10,7 +10,7 @@ import dataclasses
 import logging
 import os
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 _TRUE = {"1", "true", "yes", "on"}
@@ -74,7 +74,6 @@ class Options:
     snapshot_dir: str | None = None
     snapshot_keep: int = 100
     snapshot_max_bytes: int = 64 * 1024 * 1024
-    extra: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
 
 def _positive(value: float) -> str | None:
@@ -114,7 +113,7 @@ _CHECKS: dict[str, Callable[[Any], str | None]] = {
     "snapshot_max_bytes": _positive,
 }
 
-_FIELDS = {f.name: f for f in dataclasses.fields(Options) if f.name != "extra"}
+_FIELDS = {f.name: f for f in dataclasses.fields(Options)}
 
 
 def _parse(name: str, raw: str) -> Any:

@@ -84,3 +84,20 @@ def test_a_misspelled_environment_variable_is_warned_about(
     with caplog.at_level("WARNING", logger="leakguard"):
         resolve({}, {"LEAKGUARD_INTERVALL": "5"})
     assert "LEAKGUARD_INTERVALL" in caplog.text
+
+
+def test_the_configuration_reference_documents_every_option() -> None:
+    """docs/configuration.md has a row per option with its default and environment variable."""
+    import dataclasses
+    import pathlib
+
+    doc = pathlib.Path(__file__).parent.parent / "docs" / "configuration.md"
+    rows = {}
+    for line in doc.read_text().splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) >= 3 and cells[0].startswith("`"):
+            rows[cells[0].strip("`")] = cells
+    for f in dataclasses.fields(Options):
+        assert f.name in rows, f"{f.name} has no row"
+        assert rows[f.name][1].startswith(f"`{f.default!r}`"), f.name
+        assert rows[f.name][2] == f"`LEAKGUARD_{f.name.upper()}`", f.name
