@@ -33,6 +33,7 @@ from collections.abc import Callable
 
 import objgraph  # type: ignore[import-untyped]  # objgraph ships no type hints
 
+import leakguard
 from leakguard import _census
 
 
@@ -165,9 +166,12 @@ def report(label: str, objects: int, results: dict[str, list[float]]) -> None:
     py_t = statistics.median(results["t:census_py"]) / floor_t
     og_t = statistics.median(results["t:objgraph.typestats"]) / floor_t
     c_part = f"C {c_t:.2f}x floor, stall {c_s:.2f}x" if c_t is not None else "C n/a"
+    g_t = statistics.median(results["t:Guard.sample"]) / floor_t
+    g_s = statistics.median(results["s:Guard.sample"]) / floor_s
     print(
-        f"SUMMARY {label} ({objects:,} objects): {c_part}; pure {py_t:.2f}x; "
-        f"objgraph {og_t:.2f}x (targets: C <= 1.5x, stall <= 1.15x)"
+        f"SUMMARY {label} ({objects:,} objects): Guard.sample {g_t:.2f}x floor, stall {g_s:.2f}x; "
+        f"census {c_part}; pure {py_t:.2f}x; objgraph {og_t:.2f}x "
+        "(targets: Guard.sample <= 1.5x, stall <= 1.15x)"
     )
 
 
@@ -178,6 +182,8 @@ def run(label: str, target: int, fragmented: bool, repeats: int) -> None:
     methods: dict[str, Callable[[], object]] = {"floor": _floor}
     if _census.native_available():
         methods["census_c"] = _census_c
+    guard = leakguard.Guard(interval=None, evidence=False)
+    methods["Guard.sample"] = guard.sample
     methods["census_py"] = _census_py
     methods["objgraph.typestats"] = _typestats
     was_enabled = gc.isenabled()
