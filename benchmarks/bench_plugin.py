@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
+import os
 import re
 import shutil
 import statistics
@@ -43,13 +44,13 @@ BODIES = [
     "s = {i % 7 for i in range(300)}\n    assert len(s) == 7",
 ]
 
-HEADER = '''
+HEADER = """
 class Point:
     def __init__(self, x, y):
         self.x = x
         self.y = y
 
-'''
+"""
 
 
 def make_suite(directory: Path, count: int) -> Path:
@@ -114,13 +115,15 @@ def bench_suite(tests: int, rounds: int) -> None:
     print(f"  without --leakguard: {t_plain:6.2f} s   ({summary(out)})")
     print(f"  with    --leakguard: {t_lg:6.2f} s   ({summary(out_lg)})")
     print(f"  ratio: {t_lg / t_plain:.2f}x; per test: +{per_test * 1e3:.2f} ms")
-    print(f"  mean test body: {body * 1e6:.1f} us; {EXTRA_CALLS} extra calls: {repeats * 1e3:.3f} ms")
+    print(
+        f"  mean test body: {body * 1e6:.1f} us; {EXTRA_CALLS} extra calls: {repeats * 1e3:.3f} ms"
+    )
     print(f"  overhead beyond the repeated calls: {(per_test - repeats) * 1e3:.2f} ms per test")
 
 
-_OUTCOME = re.compile(r"^(PASSED|FAILED|ERROR) (\S+?\.py::\S+)")
+_OUTCOME = re.compile(r"^(PASSED|FAILED|ERROR|MEMORY PROBLEMS) (\S+?\.py::\S+)")
 
-MEMRAY_CONFTEST = '''
+MEMRAY_CONFTEST = """
 
 import os
 
@@ -128,7 +131,7 @@ def pytest_collection_modifyitems(items):
     limit = os.environ["BENCH_LIMIT"]
     for item in items:
         item.add_marker(pytest.mark.limit_leaks(limit))
-'''
+"""
 
 
 def verdicts(output: str) -> tuple[int, int, int, int]:
@@ -161,12 +164,12 @@ def bench_corpus(limits: list[str]) -> None:
         for name, args, limit in runs:
             (d / "conftest.py").write_text(conftest + (MEMRAY_CONFTEST if limit else ""))
             env_args = ["-p", "no:leakguard"] if limit or not args else ["-p", "no:memray"]
-            import os
-
             os.environ["BENCH_LIMIT"] = limit or ""
             wall, out = pytest_run(d, *args, *env_args)
             caught, missed, false, judged = verdicts(out)
-            print(f"  {name:<36} {caught:>6} {missed:>6} {false:>12} {wall:7.2f}   ({judged} judged)")
+            print(
+                f"  {name:<36} {caught:>6} {missed:>6} {false:>12} {wall:7.2f}   ({judged} judged)"
+            )
 
 
 def main() -> None:
