@@ -199,10 +199,14 @@ class _Search:
         for lo in range(0, len(level), _BATCH):
             if time.monotonic() > self.deadline:
                 return fallback, []
-            batch = level[lo : lo + _BATCH]
+            # A tuple, marked seen before the call: since 3.13 gc.get_referrers copies
+            # its arguments (Argument Clinic ``*objs``) and skips only the copy, so the
+            # tuple that ``*batch`` passes is a live referrer of every object in it.
+            batch = tuple(level[lo : lo + _BATCH])
             by_id = {id(o): o for o in batch}
+            self.seen.update((id(batch), id(by_id)))
             referrers = gc.get_referrers(*batch)
-            self.seen.update((id(batch), id(by_id), id(referrers)))
+            self.seen.add(id(referrers))
             for ref in referrers:
                 if not self._admit(ref, batch, by_id):
                     continue
@@ -216,7 +220,7 @@ class _Search:
                 break
         return fallback, nxt
 
-    def _admit(self, ref: object, batch: list[object], by_id: dict[int, object]) -> bool:
+    def _admit(self, ref: object, batch: tuple[object, ...], by_id: dict[int, object]) -> bool:
         rid = id(ref)
         if rid in self.seen:
             return False
