@@ -148,6 +148,9 @@ def _hidden(parent: object, node: object, after: list[object]) -> tuple[int, str
     nxt = after[0]
     if type(node) is dict and node is _own_dict(parent):
         return 1, _attr_label(node, nxt)
+    if type(parent) is types.CoroutineType and node is parent.cr_frame:
+        # Up to 3.10 a suspended coroutine's frame is an object of its own; the task is the root.
+        return 1, _find(_items(node.f_locals), nxt) or ""  # type: ignore[attr-defined]
     if type(parent) is types.FunctionType and node is parent.__closure__ and len(after) == 2:
         cell = after[0]
         freevars = parent.__code__.co_freevars
