@@ -26,6 +26,7 @@ _TYPE_QUALNAME: Any = vars(type)["__qualname__"]
 _PLAIN_KEYS = (str, int, float, bool, bytes, type(None))
 _SEQUENCES = (list, tuple, set, frozenset, deque)
 _KEY_WIDTH = 40
+_CO_OPTIMIZED = 0x1  # inspect.CO_OPTIMIZED: a function's frame, with locals of its own
 
 
 class FrameRoot:
@@ -68,6 +69,11 @@ class Roots:
         return roots
 
     def _add_frame(self, frame: types.FrameType, thread: str) -> None:
+        if not frame.f_code.co_flags & _CO_OPTIMIZED and frame.f_locals is frame.f_globals:
+            # Module-level code (a script's body, an import, runpy, exec): its locals are
+            # its globals, a namespace the module owns, so the module is the root.
+            self._add_namespace(frame.f_globals, frame)
+            return
         # On 3.11/3.12 f_locals snapshots the locals into a dict the frame keeps until
         # it next refreshes it or returns; running frames hide their locals from gc
         # otherwise, and a thread's frame is a root the user must see.
@@ -79,6 +85,13 @@ class Roots:
             if type(var) is str and id(value) not in self.frame_locals:
                 self.frame_locals[id(value)] = (label, var)
                 self._held.append(value)
+
+    def _add_namespace(self, namespace: dict[str, Any], frame: types.FrameType) -> None:
+        if type(namespace) is not dict or id(namespace) in self.module_dicts:
+            return
+        name = dict.get(namespace, "__name__")  # code exec'd in a dict no module owns
+        self.module_dicts[id(namespace)] = name if type(name) is str else frame_name(frame)
+        self._held.append(namespace)  # keeps its id unique while the search runs
 
     def private_ids(self) -> set[int]:
         """Ids the search must not follow: its own bookkeeping and the caller's frames."""
@@ -148,9 +161,9 @@ def _hidden(parent: object, node: object, after: list[object]) -> tuple[int, str
     nxt = after[0]
     if type(node) is dict and node is _own_dict(parent):
         return 1, _attr_label(node, nxt)
-    if type(parent) is types.CoroutineType and node is parent.cr_frame:
+    if type(node) is types.FrameType and type(parent) is types.CoroutineType:
         # Up to 3.10 a suspended coroutine's frame is an object of its own; the task is the root.
-        return 1, _find(_items(node.f_locals), nxt) or ""  # type: ignore[attr-defined]
+        return 1, _find(_items(node.f_locals), nxt) or ""
     if type(parent) is types.FunctionType and node is parent.__closure__ and len(after) == 2:
         cell = after[0]
         freevars = parent.__code__.co_freevars

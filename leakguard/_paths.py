@@ -1,7 +1,10 @@
 """Who holds it: find a few live instances and the shortest path from a root to one.
 
-A root is a module in ``sys.modules`` (its globals), a local variable of another
-thread's running frame, or a suspended coroutine (an asyncio task's frame).
+A root is a module in ``sys.modules`` (its globals), the namespace of module-level
+code another thread is running (a script exec'd by runpy counts as its module), a
+local variable of another thread's running function, or a suspended coroutine (an
+asyncio task's frame). When a module and a frame hold an object at the same depth,
+the module is the root: it owns the object, the frame only borrows it.
 The search walks referrers breadth-first, one ``gc.get_referrers`` call per
 batch of a level rather than per object, so a path of depth d costs about d
 passes over the heap. It compares objects by ``id()`` only, reads types with
@@ -173,12 +176,13 @@ class _Search:
         if self.roots.is_root(obj):
             return [obj], ""
         for _ in range(self.max_depth):
-            frame_root = self._frame_held(level)
-            if frame_root is not None:
-                return frame_root, ""
-            found, level = self._expand(level)
+            # At equal depth a module owns what a thread's local merely borrows: look one
+            # level up for a module before settling for a frame, then for a task.
+            module, task, nxt = self._expand(level)
+            found = module or self._frame_held(level) or task
             if found is not None:
                 return found, ""
+            level = nxt
             if time.monotonic() > self.deadline:
                 return None, f"retention path search timed out after {self.seconds:g} s"
             if not level:
@@ -191,14 +195,16 @@ class _Search:
                 return [self.roots.frame_marker(id(node)), *self._chain_from(node)]
         return None
 
-    def _expand(self, level: list[object]) -> tuple[list[object] | None, list[object]]:
-        """Referrers of one level; returns (chain, next level) once a root is found."""
+    def _expand(
+        self, level: list[object]
+    ) -> tuple[list[object] | None, list[object] | None, list[object]]:
+        """Referrers of one level: (chain from a module, chain from a task, next level)."""
         nxt: list[object] = []
         self.seen.add(id(nxt))
         fallback: list[object] | None = None
         for lo in range(0, len(level), _BATCH):
             if time.monotonic() > self.deadline:
-                return fallback, []
+                return None, fallback, []
             # A tuple, marked seen before the call: since 3.13 gc.get_referrers copies
             # its arguments (Argument Clinic ``*objs``) and skips only the copy, so the
             # tuple that ``*batch`` passes is a live referrer of every object in it.
@@ -212,13 +218,13 @@ class _Search:
                     continue
                 nxt.append(ref)
                 if self.roots.is_module_dict(ref):
-                    return self._chain_from(ref), []
+                    return self._chain_from(ref), None, []
                 if fallback is None and self.roots.is_root(ref):
                     fallback = self._chain_from(ref)
             del referrers, batch, by_id
             if len(nxt) > _MAX_WIDTH:
                 break
-        return fallback, nxt
+        return None, fallback, nxt
 
     def _admit(self, ref: object, batch: tuple[object, ...], by_id: dict[int, object]) -> bool:
         rid = id(ref)

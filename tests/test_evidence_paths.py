@@ -137,6 +137,75 @@ def test_thread_frame_path_names_thread_and_local(load_module: LoadModule) -> No
     assert path[1:] == ("job (Job)",)
 
 
+def test_module_level_code_in_a_thread_is_rooted_at_the_module(load_module: LoadModule) -> None:
+    """A global of a module whose body is still running in a thread is held by the module."""
+    ctl = load_module("import threading\nstarted, release = threading.Event(), threading.Event()\n")
+    name = f"lg_{uuid.uuid4().hex[:8]}"
+    Path(str(ctl.__file__)).with_name(f"{name}.py").write_text(
+        f"import {ctl.__name__} as ctl\n\nclass OrderDTO:\n    pass\n\n"
+        "_recent = [OrderDTO()]\nctl.started.set()\nctl.release.wait(30)\n"
+    )
+    importlib.invalidate_caches()
+    body = threading.Thread(target=importlib.import_module, args=(name,))
+    body.start()
+    try:
+        ctl.started.wait(10)
+        (leaked,) = find_instances(f"{name}.OrderDTO", 1)
+        path = retention_path(leaked)
+        del leaked
+    finally:
+        ctl.release.set()
+        body.join()
+        sys.modules.pop(name, None)
+    assert path == (f"{name} (module)", "_recent (list)", "OrderDTO")
+
+
+def test_code_execd_in_a_plain_namespace_is_rooted_at_that_namespace() -> None:
+    """A script exec'd in a thread into a dict no module owns is rooted at that namespace."""
+    started, release = threading.Event(), threading.Event()
+    source = (
+        "class OrderDTO:\n    pass\n\n_recent = [OrderDTO()]\nstarted.set()\nrelease.wait(30)\n"
+    )
+    namespace = {"__name__": "lg_scriptish", "started": started, "release": release}
+    script = threading.Thread(target=exec, args=(compile(source, "<lg>", "exec"), namespace))
+    script.start()
+    try:
+        started.wait(10)
+        (leaked,) = find_instances("lg_scriptish.OrderDTO", 1)
+        path = retention_path(leaked)
+        del leaked
+    finally:
+        release.set()
+        script.join()
+    assert path == ("lg_scriptish (module)", "_recent (list)", "OrderDTO")
+
+
+def test_a_module_global_wins_over_a_thread_local_at_the_same_depth(
+    load_module: LoadModule,
+) -> None:
+    """A list that is both a module global and another thread's local is shown as the global."""
+    mod = load_module(
+        LEAKS
+        + """
+def work(started, release):
+    recent = _recent
+    started.set()
+    release.wait(30)
+"""
+    )
+    mod._recent.append(mod.OrderDTO(0))
+    started, release = threading.Event(), threading.Event()
+    worker = threading.Thread(target=mod.work, args=(started, release))
+    worker.start()
+    try:
+        started.wait(10)
+        path = retention_path(mod._recent[0])
+    finally:
+        release.set()
+        worker.join()
+    assert path == (f"{mod.__name__} (module)", "_recent (list)", "OrderDTO")
+
+
 def test_the_calling_threads_own_frames_are_not_roots(load_module: LoadModule) -> None:
     """A local of the caller does not count as the holder: the caller is only looking."""
     mod = load_module(LEAKS)
