@@ -8,12 +8,14 @@ from leakguard._census import take_census
 from leakguard._check import LeakError, check
 from leakguard._config import Options
 from leakguard._guard import Guard
+from leakguard._middleware import ASGIMiddleware, WSGIMiddleware
 from leakguard._report import Report
 from leakguard._snapshot import Census, Container, GcStats, Process, Resources, Snapshot
 from leakguard._suspect import Site, Suspect
 from leakguard._watch import watch
 
 __all__ = [
+    "ASGIMiddleware",
     "Census",
     "Container",
     "GcStats",
@@ -26,6 +28,7 @@ __all__ = [
     "Site",
     "Snapshot",
     "Suspect",
+    "WSGIMiddleware",
     "check",
     "current",
     "on_leak",
