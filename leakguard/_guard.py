@@ -13,6 +13,7 @@ from dataclasses import replace
 from types import TracebackType
 from typing import Any, TypeVar
 
+from leakguard._book import SuspectBook
 from leakguard._census import take_census
 from leakguard._config import Options, resolve
 from leakguard._detect import Trend, detect
@@ -35,7 +36,6 @@ H = TypeVar("H", bound=Hook)
 
 _UNSET: Any = object()
 _KEEP_SNAPSHOTS = 60
-_OBJECT_KINDS = ("type", "container")
 
 
 class Guard:
@@ -89,9 +89,7 @@ class Guard:
         self._pid = os.getpid()
         self._history = History(self.options.history, self.options.max_series)
         self._snapshots: deque[Snapshot] = deque(maxlen=_KEEP_SNAPSHOTS)
-        self._suspects: dict[tuple[str, str], Suspect] = {}
-        # Suspects that are another face of an already announced leak: no second hook.
-        self._quiet: set[tuple[str, str]] = set()
+        self._book = SuspectBook(self.options.confirm, self.options.verify_gc)
         self._index = 0
         self._work = 0
         self._frozen = gc.get_freeze_count()
@@ -128,11 +126,7 @@ class Guard:
             pause = time.perf_counter() - started
             self._pause_total += pause
             self._pause_max = max(self._pause_max, pause)
-            new = [
-                s
-                for s in self._suspects.values()
-                if s.first_seen == snap.index and s.key not in self._quiet
-            ]
+            new = self._book.announced_at(snap.index)
         if self._files is not None:
             # Outside the measured pause: encoding is quick, fsync waits without the GIL.
             self._write(self._files.write_snapshot, snap)
@@ -143,7 +137,7 @@ class Guard:
     def suspects(self) -> list[Suspect]:
         """Confirmed suspects, most certain first."""
         with self._lock:
-            return list(self._suspects.values())
+            return self._book.values()
 
     def report(self) -> Report:
         """What the guard knows now, as a :class:`Report`."""
@@ -233,7 +227,7 @@ class Guard:
             # gc.freeze() hid objects from the census: a new baseline, not a leak.
             self._frozen = snap.census.frozen
             self._history.reset_objects(index)
-            self._suspects = {k: s for k, s in self._suspects.items() if k[0] not in _OBJECT_KINDS}
+            self._book.forget_objects()
         self._history.add(snap)
         trends = self._filter(detect(self._history, self.options))
         if self._needs_verification(trends):
@@ -261,13 +255,12 @@ class Guard:
         return [t for t in trends if not ignored(t.kind, t.name, None, rules)]
 
     def _needs_verification(self, trends: list[Trend]) -> bool:
-        if not self.options.verify_gc:
-            return False
+        """Whether a climb is about to be confirmed that a full collection could refute."""
         return any(
             t.streak >= self.options.confirm
             and not t.verified
-            and t.key not in self._suspects
-            and (t.kind in _OBJECT_KINDS or t.unit == "blocks")
+            and t.key not in self._book
+            and self._book.needs_verification(t)
             for t in trends
         )
 
@@ -282,17 +275,8 @@ class Guard:
         self._snapshots.append(snap)
 
     def _update(self, trends: list[Trend], index: int) -> None:
-        """Confirm climbs that held long enough; refresh known suspects."""
-        fresh = []
-        candidates = []
-        for t in trends:
-            known = self._suspects.get(t.key)
-            if known is not None:
-                self._suspects[t.key] = suspect_from(t, known.first_seen, known)
-            elif t.streak >= self.options.confirm and (t.verified or not self._verifiable(t)):
-                fresh.append(suspect_from(t, index, None))
-            else:
-                candidates.append(t)
+        """Confirm climbs that held long enough, with evidence; refresh known suspects."""
+        fresh, candidates = self._book.classify(trends, index)
         if candidates and self.options.evidence:
             try:
                 self._evidence_for().watch([suspect_from(t, index, None) for t in candidates])
@@ -300,47 +284,9 @@ class Guard:
                 log.exception("leakguard: opening an evidence window failed")
         if fresh and self.options.evidence:
             fresh = self._enrich(fresh)
-        for s in fresh:
-            self._suspects[s.key] = s
-        self._quiet.update(self._same_leak(fresh, trends))
-        self._refresh_levels({t.key for t in trends})
+        self._book.add(fresh, trends, self._history)
         if self._evidence is not None:
             self._evidence.step()
-        self._suspects = dict(sorted(self._suspects.items(), key=_rank(trends)))
-
-    def _refresh_levels(self, updated: set[tuple[str, str]]) -> None:
-        """Known suspects that did not climb this sample still show their level now."""
-        for key, s in list(self._suspects.items()):
-            series = self._history.get(*key)
-            if key not in updated and series is not None and series.values:
-                self._suspects[key] = replace(s, count=series.values[-1])
-
-    def _same_leak(self, fresh: list[Suspect], trends: list[Trend]) -> set[tuple[str, str]]:
-        """Keys of fresh suspects that grow in lockstep with an announced one.
-
-        A leak of objects also grows the list holding them, their dicts and
-        the RSS: those are the same leak, reported but not announced again.
-        """
-        slopes = {t.key: t.slope for t in trends}
-        announced = [
-            k for k in self._suspects if k not in self._quiet and k not in {s.key for s in fresh}
-        ]
-        quiet = set()
-        for s in fresh:
-            if s.kind in ("memory", "gc") and announced:
-                quiet.add(s.key)
-                continue
-            mine = slopes.get(s.key, 0.0)
-            for other in announced:
-                theirs = slopes.get(other, 0.0)
-                lockstep = abs(mine - theirs) <= 0.15 * max(mine, theirs)
-                if other[0] in _OBJECT_KINDS and mine > 0 and theirs > 0 and lockstep:
-                    quiet.add(s.key)
-                    break
-        return quiet
-
-    def _verifiable(self, t: Trend) -> bool:
-        return self.options.verify_gc and (t.kind in _OBJECT_KINDS or t.unit == "blocks")
 
     def _evidence_for(self) -> Any:
         if self._evidence is None:
@@ -372,7 +318,7 @@ class Guard:
         }
         last = self._snapshots[-1] if self._snapshots else None
         return build_report(
-            self._history, tuple(self._suspects.values()), new, last, self._index, overhead
+            self._history, tuple(self._book.values()), new, last, self._index, overhead
         )
 
     def _announce(self, new: list[Suspect]) -> None:
@@ -430,20 +376,6 @@ class Guard:
         self._reset()
         if was_running:
             self.start()
-
-
-def _rank(trends: list[Trend]) -> Callable[[tuple[tuple[str, str], Suspect]], float]:
-    """Sort key: the detector's order; allocation sites just before the memory they explain."""
-    order = {t.key: float(i) for i, t in enumerate(trends)}
-    memory = [i for k, i in order.items() if k[0] == "memory"]
-    site_rank = (min(memory) if memory else float(len(order))) - 0.5
-
-    def key(item: tuple[tuple[str, str], Suspect]) -> float:
-        if item[0][0] == "site":
-            return site_rank
-        return order.get(item[0], float(len(order)))
-
-    return key
 
 
 def report_line(s: Suspect) -> str:
