@@ -112,7 +112,7 @@ def _take(top: int, floor: int, *, native: bool) -> Census:
         types[names[tp]] = (old_n + n, old_size + size)
     tracked = [Container(key, names[tp], n) for key, tp, n in rows]
     # Untracked dicts of atomic values never appear in gc.get_objects().
-    extra = untracked_containers(floor, top) if top else []
+    extra = _untracked(floor, top) if top else []
     merged = sorted(tracked + extra, key=lambda c: (c.length, c.key), reverse=True)
     containers = tuple(merged[:top])
     return Census(
@@ -122,6 +122,14 @@ def _take(top: int, floor: int, *, native: bool) -> Census:
         frozen=gc.get_freeze_count(),
         seconds=time.perf_counter() - start,
     )
+
+
+def _untracked(floor: int, top: int) -> list[Container]:
+    """The optional scan for untracked caches; a surprise there must not cost the census."""
+    try:
+        return untracked_containers(floor, top)
+    except Exception:
+        return []
 
 
 def _tally_native(top: int, floor: int) -> tuple[_Counts, _Rows, int]:

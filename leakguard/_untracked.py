@@ -64,7 +64,9 @@ def _scan(
                     found[id(value)] = Container(id(value), _name(tp), n)
         elif depth and issubclass(tp, type) and id(value) not in seen:
             seen.add(id(value))
-            _scan(list(_TYPE_DICT.__get__(value).values()), floor, found, seen, depth - 1)
+            namespace = _TYPE_DICT.__get__(value)
+            if namespace is not None:  # some C types have no dict at all
+                _scan(list(namespace.values()), floor, found, seen, depth - 1)
 
 
 def _name(tp: type) -> str:

@@ -334,3 +334,14 @@ def test_untracked_module_cache_is_reported_as_a_container() -> None:
         assert keys.get(id(mod._cache)) == 5000  # type: ignore[attr-defined]
     finally:
         del sys.modules[mod.__name__]
+
+
+def test_a_failing_untracked_scan_does_not_cost_the_census(monkeypatch: Any) -> None:
+    """If the scan for untracked caches raises, the census still counts every type."""
+
+    def broken(floor: int, limit: int) -> list[object]:
+        raise AttributeError("surprise")
+
+    monkeypatch.setattr(_census, "untracked_containers", broken)
+    census = _census.take_census()
+    assert census.objects > 0 and "builtins.dict" in census.types
