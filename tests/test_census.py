@@ -345,3 +345,14 @@ def test_a_failing_untracked_scan_does_not_cost_the_census(monkeypatch: Any) -> 
     monkeypatch.setattr(_census, "untracked_containers", broken)
     census = _census.take_census()
     assert census.objects > 0 and "builtins.dict" in census.types
+
+
+def test_a_c_type_without_a_dict_is_skipped_by_the_untracked_scan() -> None:
+    """A module exposing a C type whose dict is NULL does not break the scan."""
+    testcapi = pytest.importorskip("_testcapi")
+    from leakguard._untracked import untracked_containers
+
+    tp = getattr(testcapi, "_test_structmembersType", None)
+    if tp is None or vars(type)["__dict__"].__get__(tp) is not None:
+        pytest.skip("this Python has no dict-less C type to test with")
+    assert isinstance(untracked_containers(64, 8), list)
