@@ -23,10 +23,10 @@ from typing import Any
 from leakguard._config import Options
 from leakguard._noise import ignored
 from leakguard._packages import warm as warm_packages
-from leakguard._paths import find_container, find_instances, iter_instances, retention_path
+from leakguard._paths import find_container, iter_instances, retention_path
 from leakguard._signature import signature
 from leakguard._suspect import Site, Suspect
-from leakguard._tracing import TraceWindow
+from leakguard._tracing import TraceWindow, is_own
 
 SAMPLE = 16
 """Newest instances (or container items) looked at per suspect."""
@@ -81,6 +81,7 @@ class Evidence:
         self._traced: set[tuple[str, str]] = set()
         self._pending: set[tuple[str, str]] = set()
         self._fresh = False
+        self._mark: object | None = None
 
     def watch(self, candidates: Sequence[Suspect]) -> None:
         """Suspicion has begun for these: open a trace window so new instances get tracebacks.
@@ -148,6 +149,9 @@ class Evidence:
             The suspects with sites, path, signature, deep size and notes filled in.
         """
         budget_end = self._clock() + self.options.evidence_seconds
+        # Everything gc tracks from here on is evidence's own: never a sampled instance.
+        mark: list[object] = []
+        self._mark = mark
         out: list[Suspect] = []
         for s in suspects:
             self._pending.discard(s.key)
@@ -167,6 +171,8 @@ class Evidence:
                 for x in found
                 if not ignored(x.kind, x.name, x.signature, self.options.ignore, path=x.path)
             )
+        self._mark = None
+        del mark
         return out
 
     def _one(self, s: Suspect, deadline: float) -> list[Suspect]:
@@ -180,7 +186,7 @@ class Evidence:
 
     def _for_type(self, s: Suspect, deadline: float) -> Suspect:
         notes: list[str] = []
-        sample = find_instances(s.name, SAMPLE)
+        sample = self._instances(s.name, deadline)
         try:
             if not sample:
                 notes.append("no live instance found (the type is not tracked by gc)")
@@ -244,12 +250,26 @@ class Evidence:
             found.append(_site_suspect(s, site))
         return found
 
+    def _instances(self, name: str, deadline: float) -> list[object]:
+        """The newest few instances of a type that are the program's, not leakguard's."""
+        found: list[object] = []
+        walk = iter_instances(name, born_before=self._mark)
+        try:
+            for obj in _until(itertools.islice(walk, SITE_SCAN), deadline):
+                if not is_own(obj):  # e.g. a snapshot's tuples, born in this very sample
+                    found.append(obj)
+                    if len(found) >= SAMPLE:
+                        break
+        finally:
+            walk.close()
+        return found
+
     def _type_sites(
         self, name: str, any_alive: bool, notes: list[str], deadline: float
     ) -> tuple[Site, ...]:
         # Collections merge generations out of creation order, so the newest few
         # instances may predate the window: read on until enough were traced.
-        walk = iter_instances(name)
+        walk = iter_instances(name, born_before=self._mark)
         try:
             limited = _until(itertools.islice(walk, SITE_SCAN), deadline)
             sites = self.window.sites_of(limited, SITE_LIMIT, enough=SAMPLE * 4)

@@ -60,22 +60,38 @@ def find_instances(type_name_: str, limit: int, *, newest: bool = True) -> list[
     return found
 
 
-def iter_instances(type_name_: str, *, newest: bool = True) -> Generator[object, None, None]:
+def iter_instances(
+    type_name_: str, *, newest: bool = True, born_before: object | None = None
+) -> Generator[object, None, None]:
     """Yield live instances of a type, newest first, one generation list at a time.
 
     Close the iterator (or exhaust it) promptly: it holds a generation's object list.
+
+    Args:
+        type_name_: the full type name.
+        newest: walk from the youngest generation's tail (False: oldest first).
+        born_before: a gc-tracked marker object made when evidence gathering began;
+            walking newest first, everything tracked after it (the evidence's own
+            lists, dicts and tuples) is skipped. Collections move objects between
+            generations in order, so the marker stays a boundary; if it cannot be
+            found (a ``gc.freeze()``), nothing is skipped.
     """
     wanted = {id(tp) for tp in _types_named(type_name_)}
     if not wanted:
         return
+    skipping = newest and born_before is not None and gc.is_tracked(born_before)
     for generation in (0, 1, 2) if newest else (2, 1, 0):
         objects = gc.get_objects(generation=generation)
         try:
             for obj in reversed(objects) if newest else objects:
-                if id(type(obj)) in wanted:
+                if skipping:
+                    skipping = obj is not born_before
+                elif id(type(obj)) in wanted:
                     yield obj
         finally:
             del objects
+    if skipping:  # the marker was not in any generation: walk again without it
+        yield from iter_instances(type_name_, newest=newest)
 
 
 def find_container(key: int, type_name_: str) -> object | None:

@@ -17,8 +17,10 @@ from __future__ import annotations
 import collections
 import functools
 import importlib
+import importlib.util
 import os
 import sys
+import sysconfig
 import time
 import tracemalloc
 from collections.abc import Iterable, Sequence
@@ -27,11 +29,13 @@ from typing import Any
 from leakguard._packages import package_of
 from leakguard._suspect import Site
 
-_LEAKGUARD_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
+_HERE = os.path.dirname(os.path.abspath(__file__))
+_LEAKGUARD_DIRS = tuple({_HERE + os.sep, os.path.realpath(_HERE) + os.sep})
 _TRACEMALLOC_FILE = tracemalloc.__file__ or "tracemalloc.py"
-# Frames that are the machinery, not the program: the tracer, the guard, the importer.
+# Frames that are the machinery, not the program: the tracer and the importer.
 _NOISE_FILES = ("<frozen importlib", "<frozen zipimport", _TRACEMALLOC_FILE)
-_NOISE_DIRS = (_LEAKGUARD_DIR, os.path.dirname(os.path.abspath(importlib.__file__ or "")) + os.sep)
+_NOISE_DIRS = (os.path.dirname(os.path.abspath(importlib.__file__ or "")) + os.sep,)
+_OURS, _MACHINERY, _LIBRARY, _USER = range(4)
 _TIME_CHECK_EVERY = 65_536  # traces aggregated between two looks at the deadline
 _MANAGED_DICT = 1 << 4  # Py_TPFLAGS_MANAGED_DICT
 _PREHEADER_311 = 32  # PyGC_Head (16) + the managed dict and values pointers (16) on 3.11
@@ -126,11 +130,10 @@ class TraceWindow:
         traced = 0
         for obj in objects:
             frames = object_frames(obj)
-            if not frames:
+            line = _site_line(tuple(frames)) if frames else None
+            if line is None:  # not traced, or leakguard's own
                 continue
-            line = _innermost(frames)
-            if not _is_noise(line[0]):
-                counts[line] += 1
+            counts[line] += 1
             traced += 1
             if enough is not None and traced >= enough:
                 break
@@ -205,20 +208,86 @@ def _raw_lookup() -> Any:
     return lookup
 
 
+def is_own(obj: object) -> bool:
+    """Whether obj was allocated by leakguard itself (False when it was not traced)."""
+    frames = object_frames(obj) if tracemalloc.is_tracing() else None
+    return bool(frames) and _is_ours(tuple(frames))  # type: ignore[arg-type]
+
+
 def _past(deadline: float | None) -> bool:
     return deadline is not None and time.monotonic() > deadline
 
 
-def _is_noise(filename: str) -> bool:
-    return filename.startswith(_NOISE_FILES) or filename.startswith(_NOISE_DIRS)
+@functools.lru_cache(maxsize=4096)
+def _kind(filename: str) -> int:
+    """Whose code a file is: leakguard's, the tracer's or importer's, a library's, or the user's."""
+    if filename.startswith(_NOISE_FILES) or filename.startswith(_NOISE_DIRS):
+        return _MACHINERY
+    if filename.startswith("<"):
+        return _USER  # <string>, <stdin>: code the program compiled itself
+    path = os.path.realpath(os.path.abspath(filename))
+    if filename.startswith(_LEAKGUARD_DIRS) or path.startswith(_LEAKGUARD_DIRS):
+        return _OURS
+    stdlib, packages, deps = _library_dirs()
+    if path.startswith(deps):
+        return _LIBRARY
+    if path.startswith(packages):  # third-party code is the program's (and named by package)
+        return _USER
+    return _LIBRARY if path.startswith(stdlib) else _USER
 
 
-def _innermost(frames: Sequence[tuple[str, int]]) -> tuple[str, int]:
-    """The most recent frame that is not machinery; frames come most recent first."""
+@functools.cache
+def _library_dirs() -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
+    """Python's library, site-packages, and leakguard's own dependencies (objgraph, pympler).
+
+    An allocation in the library or the dependencies on behalf of leakguard is
+    leakguard's; on behalf of the program it is the program's (reported at that line).
+    """
+    paths = sysconfig.get_paths()
+
+    def real(keys: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple({os.path.realpath(paths[k]) + os.sep for k in keys if k in paths})
+
+    deps = []
+    for name in ("objgraph", "pympler"):  # found, not imported
+        spec = importlib.util.find_spec(name)
+        if spec is not None and spec.origin:
+            origin = os.path.realpath(spec.origin)
+            package = spec.submodule_search_locations is not None
+            deps.append(os.path.dirname(origin) + os.sep if package else origin)
+    return real(("stdlib", "platstdlib")), real(("purelib", "platlib")), tuple(deps)
+
+
+def _is_ours(frames: tuple[tuple[str, int], ...]) -> bool:
+    """Whether leakguard is on the stack below any frame of the program's own code."""
+    for filename, _ in frames:
+        kind = _kind(filename)
+        if kind == _OURS:
+            return True
+        if kind == _USER:
+            return False
+    return False
+
+
+def _site_line(frames: tuple[tuple[str, int], ...]) -> tuple[str, int] | None:
+    """The line to blame for an allocation; frames come most recent first.
+
+    The innermost frame that is not machinery, unless leakguard's own code made
+    the allocation (directly, or through the standard library) before any of the
+    program's frames: then None, as for an allocation made only by machinery.
+    """
+    site = None
     for frame in frames:
-        if not _is_noise(frame[0]):
-            return frame
-    return frames[0]
+        kind = _kind(frame[0])
+        if kind == _OURS:
+            return None
+        if kind == _MACHINERY:
+            continue
+        if site is None:
+            site = frame
+        if kind == _USER:
+            return site
+    return site
 
 
 def _minus(now: tuple[int, int], before: tuple[int, int] | None) -> tuple[int, int]:
@@ -244,16 +313,17 @@ def _by_line(
     wanted: set[tuple[str, int]] | None = None,
 ) -> dict[tuple[str, int], tuple[int, int]]:
     """Blocks and bytes per innermost non-machinery line."""
-    lines: dict[object, tuple[str, int]] = {}
+    lines: dict[object, tuple[str, int] | None] = {}
     totals: dict[tuple[str, int], list[int]] = {}
     for i, trace in enumerate(traces):
         if i % _TIME_CHECK_EVERY == 0 and _past(deadline):
             break
         frames = trace[2]
-        line = lines.get(frames)
-        if line is None:
-            line = lines[frames] = _innermost(frames)  # type: ignore[arg-type]
-        if _is_noise(line[0]) or (wanted is not None and line not in wanted):
+        if frames in lines:
+            line = lines[frames]
+        else:
+            line = lines[frames] = _site_line(frames)  # type: ignore[arg-type]
+        if line is None or (wanted is not None and line not in wanted):
             continue
         acc = totals.get(line)
         if acc is None:
