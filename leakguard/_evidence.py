@@ -49,6 +49,12 @@ TRACE_MEMORY_LIMIT = 64 * 1024 * 1024
 TRACE_SECONDS_LIMIT = 600.0
 """Wall-clock seconds a window may stay open, whatever the sampling interval."""
 
+SITE_BYTES = 256 * 1024
+"""Live bytes born in the window that make a line a ``site`` suspect even as one block."""
+
+MEMORY_TRACE_FACTOR = 2
+"""Times ``trace_samples`` a window may stay open while no line of a memory suspect grew."""
+
 DEEP_SIZE_NODES = 50_000
 """Objects a deep-size walk may visit before it gives up (a sample that reaches the whole app)."""
 
@@ -82,6 +88,7 @@ class Evidence:
         self._pending: set[tuple[str, str]] = set()
         self._fresh = False
         self._mark: object | None = None
+        self._deferred: dict[tuple[str, str], Suspect] = {}
 
     def watch(self, candidates: Sequence[Suspect]) -> None:
         """Suspicion has begun for these: open a trace window so new instances get tracebacks.
@@ -96,9 +103,12 @@ class Evidence:
             return
         self._traced.update(c.key for c in new)
         self._pending.update(c.key for c in new)
+        self._open(baseline=any(c.kind == "memory" for c in new))
+
+    def _open(self, *, baseline: bool) -> None:
         if not self.window.is_open:
             warm_packages()  # before tracing makes it 15x slower and fills the traces
-            self.window.open(baseline=any(c.kind == "memory" for c in new))
+            self.window.open(baseline=baseline)
             self.closed_because = None
             self._fresh = True
 
@@ -107,11 +117,21 @@ class Evidence:
             return False
         return not ignored(c.kind, c.name, None, self.options.ignore)
 
-    def step(self) -> None:
-        """After every sample: close the window when done, or past its sample/memory/time budget."""
+    def step(self, index: int | None = None) -> list[Suspect]:
+        """After every sample: close the window when done, or past its sample/memory/time budget.
+
+        Args:
+            index: the sample's index, given to ``site`` suspects found now.
+
+        Returns:
+            Late evidence, empty on most samples: when a window closes on memory
+            suspects confirmed before it had seen ``trace_samples`` samples, those
+            suspects with their lines, and a ``site`` suspect for each line that
+            grew. The caller replaces its suspects of the same key and adds the rest.
+        """
         window = self.window
         if not window.is_open:
-            return
+            return []
         if self._fresh:  # opened during this very sample: nothing was born in it yet
             self._fresh = False
         else:
@@ -125,14 +145,27 @@ class Evidence:
             reason = f"tracemalloc used {window.memory() // 2**20} MiB"
         elif window.seconds_open() > TRACE_SECONDS_LIMIT:
             reason = f"open for {TRACE_SECONDS_LIMIT:.0f} s"
-        if reason is not None:
-            self.close()
-            self.closed_because = reason
+        if reason is None:
+            return []
+        late: list[Suspect] = []
+        if self._deferred:
+            # A buffer grows by reallocation every few samples: with no line yet, trace
+            # up to MEMORY_TRACE_FACTOR times longer before giving up on naming one.
+            limit = self.options.trace_samples * MEMORY_TRACE_FACTOR
+            final = window.samples >= limit or not reason.endswith(" samples")
+            found = self._late(index, final=final)
+            if found is None:
+                return []
+            late = found
+        self.close()
+        self.closed_because = reason
+        return late
 
     def close(self) -> None:
         """Stop tracing if we started it and restore the user's tracemalloc state."""
         self.window.close()
         self._pending.clear()
+        self._deferred.clear()
         self._fresh = False
 
     def enrich(self, suspects: Sequence[Suspect]) -> list[Suspect]:
@@ -240,15 +273,53 @@ class Evidence:
         )
 
     def _for_memory(self, s: Suspect, deadline: float) -> list[Suspect]:
+        s = dataclasses.replace(s, signature=signature((), s.name))
+        if not self.window.is_open and s.key not in self._deferred and self.options.evidence:
+            # Confirmed with no window open (it closed for another suspect, or there was
+            # no candidate sample): trace now and name the lines when it has seen enough.
+            self._traced.add(s.key)
+            self._open(baseline=True)
         if not self.window.is_open:
             return [_noted(s, ["no allocation lines: tracemalloc was not on while it grew"])]
-        lines = self.window.growing_lines(None, SITE_LIMIT, deadline=deadline)
-        found = [dataclasses.replace(s, sites=tuple(lines), signature=signature((), s.name))]
-        for site in lines[:3]:
-            if site.count < self.options.min_growth:
-                continue
-            found.append(_site_suspect(s, site))
+        found = self._memory_lines(s, deadline)
+        traced = self.window.samples + (0 if self._fresh else 1)
+        if traced < self.options.trace_samples:
+            # A climb confirms a sample or two after the window opens: too little growth
+            # to name a line (a buffer grows by reallocation, every few samples). Keep
+            # tracing; step() returns the lines when the window has seen enough.
+            self._pending.add(s.key)
+            self._deferred[s.key] = s
+            more = self.options.trace_samples - traced
+            found[0] = _noted(found[0], [f"allocation lines: tracing {more} more sample(s)"])
         return found
+
+    def _memory_lines(self, s: Suspect, deadline: float, index: int | None = None) -> list[Suspect]:
+        """The suspect with its top lines, and a ``site`` suspect for each line that grew."""
+        lines = self.window.growing_lines(None, SITE_LIMIT, deadline=deadline)
+        found = [dataclasses.replace(s, sites=tuple(lines))]
+        for site in lines[:3]:
+            # One growing buffer is one block: bytes count as much as blocks.
+            if site.count >= self.options.min_growth or site.size >= SITE_BYTES:
+                found.append(_site_suspect(s, site, index))
+        return found
+
+    def _late(self, index: int | None, *, final: bool) -> list[Suspect] | None:
+        """Lines for the deferred memory suspects; None: no line grew yet, keep tracing."""
+        deadline = time.monotonic() + self.options.evidence_seconds
+        late: list[Suspect] = []
+        for s in self._deferred.values():
+            try:
+                found = self._memory_lines(s, deadline, index)
+            except Exception as exc:  # evidence is a bonus
+                found = [_noted(s, [f"evidence failed: {type(exc).__name__}"])]
+            late.extend(found)
+        if not final and all(x.kind != "site" for x in late):
+            return None
+        if all(x.kind != "site" for x in late):
+            late = [_noted(x, ["no line grew enough while traced"]) for x in late]
+        self._deferred.clear()
+        rules = self.options.ignore
+        return [x for x in late if not ignored(x.kind, x.name, x.signature, rules, path=x.path)]
 
     def _instances(self, name: str, deadline: float) -> list[object]:
         """The newest few instances of a type that are the program's, not leakguard's."""
@@ -289,7 +360,7 @@ class Evidence:
         return tuple(sites)
 
 
-def _site_suspect(parent: Suspect, site: Site) -> Suspect:
+def _site_suspect(parent: Suspect, site: Site, index: int | None = None) -> Suspect:
     name = f"{site.filename}:{site.lineno}"
     return Suspect(
         kind="site",
@@ -299,7 +370,7 @@ def _site_suspect(parent: Suspect, site: Site) -> Suspect:
         rate_per_work=None,
         rate_per_minute=None,
         confidence=parent.confidence,
-        first_seen=parent.first_seen,
+        first_seen=parent.first_seen if index is None else index,
         unit="bytes",
         nbytes=float(site.size),
         sites=(site,),

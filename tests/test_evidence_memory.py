@@ -1,0 +1,151 @@
+"""Leaks only memory sees: growing lines are named once the window has seen enough samples."""
+
+from __future__ import annotations
+
+import importlib
+import sys
+import textwrap
+import tracemalloc
+import types
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from leakguard._config import Options
+from leakguard._evidence import Evidence
+from leakguard._suspect import Suspect
+
+LoadModule = Callable[[str], types.ModuleType]
+
+# One receive buffer that only ever grows: a single traced block, reallocated on each feed.
+BUFFER = """
+class Connection:
+    def __init__(self):
+        self.rx = bytearray()
+
+    def feed(self, n):
+        self.rx += bytes(n)
+
+conn = Connection()
+"""
+FEED_LINE = 7
+
+
+@pytest.fixture
+def load_module(tmp_path: Path) -> Iterator[LoadModule]:
+    """Write source to a uniquely named module in tmp_path and import it for real."""
+    names: list[str] = []
+    sys.path.insert(0, str(tmp_path))
+
+    def load(source: str) -> types.ModuleType:
+        name = f"lg_{uuid.uuid4().hex[:8]}"
+        (tmp_path / f"{name}.py").write_text(textwrap.dedent(source))
+        importlib.invalidate_caches()
+        names.append(name)
+        return importlib.import_module(name)
+
+    yield load
+    sys.path.remove(str(tmp_path))
+    for name in names:
+        sys.modules.pop(name, None)
+
+
+def suspect(kind: str, name: str, count: float = 0.0) -> Suspect:
+    """A confirmed suspect as the detector would hand it over."""
+    return Suspect(kind=kind, name=name, count=count, growth=count, rate_per_work=None,
+                   rate_per_minute=None, confidence=0.99, first_seen=5, unit="bytes")  # fmt: skip
+
+
+def _feed(mod: types.ModuleType) -> None:
+    # More than the buffer's 1/8 over-allocation: every feed reallocates the block.
+    mod.conn.feed(max(1 << 20, len(mod.conn.rx) // 4))
+
+
+def test_lines_come_late_when_the_climb_confirms_right_after_the_window_opens(
+    load_module: LoadModule,
+) -> None:
+    """Confirmed one sample after the window opened, the growing line is returned by step()."""
+    mod = load_module(BUFFER)
+    evidence = Evidence(Options(trace_samples=3))
+    try:
+        evidence.watch([suspect("memory", "rss")])
+        assert evidence.step(0) == []  # the sample that opened the window
+        _feed(mod)
+        evidence.enrich([suspect("memory", "rss", 1e7)])
+        late: list[Suspect] = []
+        for index in (1, 2, 3):
+            late += evidence.step(index)
+            _feed(mod)
+    finally:
+        evidence.close()
+    sites = [s for s in late if s.kind == "site"]
+    assert [s.name for s in sites] == [f"{mod.__file__}:{FEED_LINE}"]
+    assert sites[0].first_seen == 3 and sites[0].growth >= 1 << 20
+    assert [s.key for s in late if s.kind == "memory"] == [("memory", "rss")]
+    assert not tracemalloc.is_tracing()
+
+
+def test_a_memory_suspect_confirmed_with_no_window_opens_one(load_module: LoadModule) -> None:
+    """With no window open at confirmation, tracing starts then and lines follow later."""
+    mod = load_module(BUFFER)
+    evidence = Evidence(Options(trace_samples=2))
+    try:
+        (memory,) = evidence.enrich([suspect("memory", "rss", 1e7)])
+        assert tracemalloc.is_tracing()
+        assert "tracing 2 more sample(s)" in memory.notes[-1]
+        late: list[Suspect] = []
+        for index in (1, 2, 3):
+            late += evidence.step(index)
+            _feed(mod)
+    finally:
+        evidence.close()
+    assert [s.name for s in late if s.kind == "site"] == [f"{mod.__file__}:{FEED_LINE}"]
+
+
+def test_a_line_with_one_big_block_is_a_site(load_module: LoadModule) -> None:
+    """One growing buffer is one block: it is named by its bytes, not its block count."""
+    mod = load_module(BUFFER)
+    evidence = Evidence(Options(trace_samples=1))
+    try:
+        evidence.watch([suspect("memory", "rss")])
+        evidence.step(0)
+        _feed(mod)
+        _feed(mod)
+        found = evidence.enrich([suspect("memory", "rss", 1e7)])
+    finally:
+        evidence.close()
+    assert [s.name for s in found if s.kind == "site"] == [f"{mod.__file__}:{FEED_LINE}"]
+
+
+def test_the_window_stays_open_until_a_slow_buffer_reallocates(load_module: LoadModule) -> None:
+    """A buffer that reallocates only every few samples still gets its line, a little later."""
+    mod = load_module(BUFFER)
+    evidence = Evidence(Options(trace_samples=2))
+    try:
+        evidence.watch([suspect("memory", "rss")])
+        evidence.step(0)
+        evidence.enrich([suspect("memory", "rss", 1e7)])
+        assert evidence.step(1) == [] and evidence.step(2) == []  # nothing reallocated yet
+        assert tracemalloc.is_tracing()
+        _feed(mod)
+        late = evidence.step(3)
+    finally:
+        evidence.close()
+    assert [s.name for s in late if s.kind == "site"] == [f"{mod.__file__}:{FEED_LINE}"]
+    assert evidence.closed_because == "2 samples"
+
+
+def test_a_window_that_never_sees_a_line_gives_up_and_says_so(load_module: LoadModule) -> None:
+    """With no growing line by twice trace_samples, the window closes with a note."""
+    load_module(BUFFER)
+    evidence = Evidence(Options(trace_samples=1))
+    try:
+        evidence.enrich([suspect("memory", "rss", 1e7)])
+        late = [x for index in range(1, 4) for x in evidence.step(index)]
+    finally:
+        evidence.close()
+    assert [s.kind for s in late] == ["memory"]
+    assert late[0].notes[-1] == "no line grew enough while traced"
+    assert not tracemalloc.is_tracing()
