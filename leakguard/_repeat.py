@@ -13,9 +13,8 @@ runs, never the objects.
 from __future__ import annotations
 
 import fnmatch
-import sys
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from leakguard._noise import ignored
@@ -28,11 +27,8 @@ from leakguard._repeat_evidence import (
     with_packages,
 )
 from leakguard._repeat_probe import Freezer, Sample, ids_of, instances, settled_blocks, take_sample
+from leakguard._repeat_rank import is_user_type, rank
 from leakguard._suspect import Site
-
-# Packages whose types a single-run check never blames: their objects outlive a
-# first call by design (caches, lazy imports, pytest's own records).
-_TOOLING = frozenset({"_pytest", "pytest", "pluggy", "leakguard", "py", "_py", "xdist", "execnet"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,7 +68,9 @@ class Growth:
         name: the full type name, or ``blocks``/``threads``/``fds``.
         per_run: growth in each measured run, oldest first (single-run: one value).
         unit: what is counted: ``objects``, ``blocks``, ``threads``, ``fds``.
-        survived: how many were still alive after the caller's cleanup (None: not checked).
+        survived: how many made by the runs after the mark (the traced runs, or the
+            measured runs after the first) were still alive after the caller's
+            cleanup (for threads and fds: the level above the start; None: not checked).
         sites: where the growth was allocated.
         path: who holds one leaked object, root first.
     """
@@ -127,6 +125,9 @@ class Repetition:
         self._sites: dict[str, tuple[Site, ...]] = {}
         self._lines: tuple[Site, ...] = ()
         self._lines_before: dict[tuple[str, int], tuple[int, int]] = {}
+        self._marks: dict[str, set[int]] | None = None
+        self._marked_runs = 0
+        self._kept: tuple[Site, ...] = ()
 
     def begin(self) -> None:
         """Freeze the heap as it is and read the starting levels."""
@@ -152,6 +153,8 @@ class Repetition:
                 self._measure(call)
             if self._growing() and self.options.traced_runs:
                 self._traced(call)
+            else:
+                self._ids = self._born([name for kind, name in self._growing() if kind == "type"])
         except RepeatFailed as exc:
             self.changed = str(exc)
             self._series.clear()
@@ -185,9 +188,34 @@ class Repetition:
             self._series.setdefault(("fds", "fds"), []).append(now.fds - last.fds)
         self._last = now
         del last, now
+        if self._marks is None and not self.options.traced_runs:
+            floor = max(self.options.min_growth, 1)
+            self._mark(
+                [
+                    name
+                    for (kind, name), v in self._series.items()
+                    if kind == "type" and v[-1] >= floor
+                ]
+            )
         # Blocks are counted again once this bookkeeping is done, so that what it
         # allocates (series lists, the kept sample) is never seen as the code's growth.
         self._settled = settled_blocks()
+
+    def _mark(self, names: Sequence[str]) -> None:
+        """Remember which objects of the named types exist now, before the runs judged by id.
+
+        Only objects born after this mark are counted as survivors of the check:
+        the ones alive before (a first run's fixture state, caches, leakguard's own
+        lazy imports) are not the growth of the runs that follow, whatever
+        happens to them at cleanup.
+        """
+        self._marks = ids_of(names)
+        self._marked_runs = max((len(v) for v in self._series.values()), default=0)
+
+    def _born(self, names: Sequence[str]) -> dict[str, set[int]]:
+        """The ids of live objects of each named type born after the mark."""
+        marks = self._marks or {}
+        return {name: ids - marks.get(name, set()) for name, ids in ids_of(names).items()}
 
     def _growing(self) -> list[tuple[str, str]]:
         """Series that grew on every measured run so far, past their thresholds.
@@ -214,6 +242,7 @@ class Repetition:
         # Reading the lines made objects of its own: measure from after it.
         self._last = take_sample()
         self._settled = settled_blocks()
+        self._mark([name for kind, name in self._growing() if kind == "type"])
         steady: set[tuple[str, int]] | None = None
         last = before
         for _ in range(self.options.traced_runs):
@@ -227,7 +256,7 @@ class Repetition:
         found = growing_lines(before, last, self.options.traced_runs)
         self._lines = tuple(s for s in found if (s.filename, s.lineno) in (steady or set()))
         types = [name for kind, name in self._growing() if kind == "type"]
-        self._ids = ids_of(types)
+        self._ids = self._born(types)
         for name in types:
             sample = instances(name, self._ids[name], 50)
             # Objects with an inline __dict__ have no traceback on 3.11: fall back
@@ -258,7 +287,7 @@ class Repetition:
         growths = [g for g in (self._confirmed(key, now) for key in growing) if g is not None]
         if any(g.kind == "type" for g in growths):
             growths = [g for g in growths if g.kind != "memory"]
-        growths.sort(key=_rank)
+        growths.sort(key=lambda g: rank(g.kind, g.name, g.per_run))
         growths = self._with_paths(growths)
         return Verdict(leaked=bool(growths), growths=tuple(growths), runs=self.runs)
 
@@ -266,11 +295,9 @@ class Repetition:
         kind, name = key
         per_run = tuple(self._series[key])
         if kind == "type":
-            ids = self._ids.get(name)
-            if ids is None:  # no traced runs: judge by the level after cleanup
-                ids = ids_of([name])[name]
-            survived = len(ids & ids_of([name])[name])
-            if survived < len(per_run) * self.options.min_growth:
+            # Only what the runs after the mark made, still alive once cleanup ran.
+            survived = len(self._ids.get(name, set()) & ids_of([name])[name])
+            if survived < (len(per_run) - self._marked_runs) * self.options.min_growth:
                 return None
             return Growth(kind, name, per_run, survived=survived, sites=self._sites.get(name, ()))
         if kind == "memory":
@@ -328,13 +355,13 @@ class Repetition:
         growths = [
             Growth("type", name, (n - start.types.get(name, 0),))
             for name, n in now.types.items()
-            if n > start.types.get(name, 0) and _is_user_type(name) and not self._ignored(name)
+            if n > start.types.get(name, 0) and is_user_type(name) and not self._ignored(name)
         ]
         grew_fds = now.fds - start.fds if min(now.fds, start.fds) >= 0 else 0
         for kind, grew in (("threads", now.threads - start.threads), ("fds", grew_fds)):
             if grew > 0:
                 growths.append(Growth(kind, kind, (grew,), unit=kind, survived=grew))
-        growths.sort(key=_rank)
+        growths.sort(key=lambda g: rank(g.kind, g.name, g.per_run))
         leaked = any(g.kind != "type" or g.per_run[0] >= self.options.survivors for g in growths)
         if leaked:
             growths = self._with_paths(growths)
@@ -344,27 +371,6 @@ class Repetition:
         """Stop tracing and thaw the heap if this check did either; safe to call twice."""
         self._window.close()
         self._freezer.thaw()
-
-
-def _rank(g: Growth) -> tuple[int, int, int]:
-    user = g.kind != "type" or _is_user_type(g.name)
-    return (0 if user else 1, 0 if g.kind == "type" else 1, -min(g.per_run))
-
-
-def _is_user_type(name: str) -> bool:
-    """Whether a type comes from the program's own code, not Python or an installed package."""
-    parts = name.split(".")
-    for i in range(len(parts) - 1, 0, -1):
-        module = ".".join(parts[:i])
-        mod = sys.modules.get(module)
-        if mod is None:
-            continue
-        top = module.split(".")[0]
-        if top in sys.stdlib_module_names or top in _TOOLING or top == "builtins":
-            return False
-        path = mod.__dict__.get("__file__") or ""
-        return "site-packages" not in path and "dist-packages" not in path
-    return False
 
 
 def run_repeated(call: Callable[[], object], options: RepeatOptions) -> tuple[object, Verdict]:

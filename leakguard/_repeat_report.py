@@ -55,7 +55,7 @@ def _details(g: Growth, mode: str) -> list[str]:
     else:
         line = f"  {what}: +{per_run(g)} per run {list(g.per_run)}"
         if g.survived is not None:
-            line += f"; {g.survived} still alive after cleanup"
+            line += f"; {g.survived} made by the last runs still alive after cleanup"
     out = [line]
     for site in g.sites[:3]:
         seen = f" ({site.count} seen)" if site.count else ""

@@ -131,6 +131,24 @@ def test_growth_released_by_cleanup_is_not_a_leak():
     assert not rep.confirm().leaked
 
 
+def test_survivors_count_only_objects_born_in_the_judged_runs():
+    """Objects of the grown type made before (a first call's cache) are not counted as survivors."""
+    per_test: list[OrderDTO] = []
+
+    def call() -> None:
+        if not _memo:
+            _memo.update((i, OrderDTO(i)) for i in range(50))
+        per_test.append(OrderDTO(1))
+
+    rep = Repetition(RepeatOptions())
+    rep.begin()
+    call()
+    rep.first_run_done()
+    rep.repeat(call)
+    per_test.clear()
+    assert not rep.confirm().leaked
+
+
 def test_ignored_type_is_not_reported():
     """A type matching an ignore pattern is silenced, and its memory is not reported instead."""
     verdict = check(lambda: _held.append(OrderDTO(1)), ignore=("OrderDTO",))

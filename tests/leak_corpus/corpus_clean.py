@@ -4,6 +4,7 @@ import asyncio
 import dataclasses
 import functools
 import logging
+import os
 import re
 import threading
 import warnings
@@ -29,6 +30,21 @@ def fib(n):
 class Point:
     def __init__(self, x):
         self.x = x
+
+
+def _limit_from_env():
+    value = int(os.environ["CORPUS_LIMIT"])
+    if value < 5:
+        raise ValueError(f"CORPUS_LIMIT must be at least 5, got {value}")
+    return value
+
+
+# First in the file on purpose: the first check of a process to look closer at a
+# growth also pays leakguard's own lazy imports, which must not count as survivors.
+def test_clean_monkeypatch_setenv_then_raises(monkeypatch):
+    monkeypatch.setenv("CORPUS_LIMIT", "2")
+    with pytest.raises(ValueError, match="CORPUS_LIMIT"):
+        _limit_from_env()
 
 
 def test_clean_re_cache():
