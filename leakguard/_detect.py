@@ -86,7 +86,7 @@ class Trend:
     Attributes:
         kind, name, unit: the series.
         count: its level now.
-        growth: low tide now minus the baseline low tide after warm-up.
+        growth: the level now minus the baseline (the low tide of the first samples after warm-up).
         slope: Theil-Sen growth per sample over the window.
         p: the trend test's one-sided p-value.
         streak: consecutive samples, ending now, at which it climbed (at most ``confirm``).
@@ -245,7 +245,7 @@ def _trend(
     window = list(values[-opts.window :])
     indexes = list(series.indexes[-len(window) :])
     marks = _marks_at(history, indexes)
-    growth = min(values[-3:]) - min(values[:3])
+    growth = values[-1] - min(values[:3])  # the level now above the low tide after warm-up
     per_object = history.type_bytes.get(series.name) if series.kind == "type" else None
     works = [float(m.work) for m in marks]
     times = [m.time for m in marks]

@@ -42,7 +42,7 @@ class Suspect:
         name: for types ``module.QualName``, for sites ``path:line``, for containers
             ``builtins.dict#<id>``, for process signals the signal (``rss``, ``blocks``...).
         count: the level now (objects, items, bytes, fds...).
-        growth: how much the low tide rose since the baseline.
+        growth: the level now minus the baseline (the low tide just after warm-up).
         rate_per_work: growth per unit of work (``tick``), when work is counted.
         rate_per_minute: growth per minute of wall time (None in a single instant).
         confidence: 0-1; 1 minus the trend test's p-value, tempered by confirmation.
