@@ -11,16 +11,17 @@ closes the window after ``trace_samples`` samples or when it costs too much.
 from __future__ import annotations
 
 import dataclasses
-import gc
 import itertools
 import time
 import tracemalloc
-import types
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
 from leakguard._config import Options
+from leakguard._deepsize import DEEP_SIZE_NODES, deep_size, measure
+
+__all__ = ["DEEP_SIZE_NODES", "Evidence", "deep_size", "newest_items"]  # deep size moved out
 from leakguard._noise import ignored
 from leakguard._packages import warm as warm_packages
 from leakguard._paths import find_container, iter_instances, retention_path
@@ -55,18 +56,7 @@ SITE_BYTES = 256 * 1024
 MEMORY_TRACE_FACTOR = 2
 """Times ``trace_samples`` a window may stay open while no line of a memory suspect grew."""
 
-DEEP_SIZE_NODES = 50_000
-"""Objects a deep-size walk may visit before it gives up (a sample that reaches the whole app)."""
-
 _TRACEABLE = ("type", "container", "memory", "site")
-# Objects shared by everything: a deep size that counted them would count the program.
-_SHARED = (type, types.ModuleType, types.FunctionType, types.BuiltinFunctionType, types.CodeType,
-           types.FrameType, types.MethodType)  # fmt: skip
-_TYPE_DICT: Any = vars(type)["__dict__"]
-_TYPE_MRO: Any = vars(type)["__mro__"]
-_HEAPTYPE = 1 << 9
-_HAVE_GC = 1 << 14
-_GC_HEADER = 16  # sizeof(PyGC_Head) on 64-bit CPython 3.8+, as sys.getsizeof adds it
 
 
 class Evidence:
@@ -226,12 +216,11 @@ class Evidence:
                 return _noted(dataclasses.replace(s, signature=signature((), s.name)), notes)
             sites = self._type_sites(s.name, bool(sample), notes, deadline)
             path = _first_path(sample, deadline, notes, (id(sample),))
-            size = deep_size(sample, deadline)
+            size, how = measure(sample, deadline)
+            notes.append(how)
             deep = None if size is None else size / len(sample) * s.count
         finally:
             del sample
-        if deep is None:
-            notes.append("deep size not measured: the sample reaches too much of the heap")
         return _noted(
             dataclasses.replace(
                 s,
@@ -257,7 +246,8 @@ class Evidence:
             sites = self._sites(held, notes)
             budget = min(PATH_SECONDS, deadline - time.monotonic())
             path = retention_path(container, seconds=budget, notes=notes, ignore=(id(items),))
-            size = deep_size(items, deadline)
+            size, how = measure(items, deadline)
+            notes.append(how)
             deep = None if size is None or not held else size / len(held) * s.count
         finally:
             del container, items, held
@@ -418,49 +408,6 @@ def newest_items(container: Any, limit: int) -> list[object]:
         base = set if issubclass(tp, set) else frozenset
         return list(itertools.islice(base.__iter__(container), limit))
     return []
-
-
-def deep_size(objects: Sequence[object], deadline: float | None = None) -> int | None:
-    """Bytes reachable from objects, counting each object once and no shared ones.
-
-    Types, modules, functions, code and frames are not counted (every instance
-    reaches its class). Sizes come from the builtin ``__sizeof__`` only, so no
-    user code runs (pympler's ``asizeof`` calls ``__class__``, ``__getattr__``,
-    ``__getattribute__`` and ``__sizeof__`` overrides).
-
-    Returns:
-        The total, or None when the walk passed :data:`DEEP_SIZE_NODES` objects
-        or the deadline.
-    """
-    seen = {id(o) for o in objects}
-    stack = list(objects)
-    total = 0
-    try:
-        while stack:
-            obj = stack.pop()
-            total += _sizeof(obj)
-            for ref in gc.get_referents(obj):
-                if id(ref) not in seen and not issubclass(type(ref), _SHARED):
-                    seen.add(id(ref))
-                    stack.append(ref)
-            if len(seen) > DEEP_SIZE_NODES or (deadline and time.monotonic() > deadline):
-                return None
-        return total
-    finally:
-        stack.clear()
-
-
-def _sizeof(obj: object) -> int:
-    tp = type(obj)
-    size = 0
-    for base in _TYPE_MRO.__get__(tp, type):
-        method = _TYPE_DICT.__get__(base, type).get("__sizeof__")
-        if method is not None:
-            # A Python-level __sizeof__ is user code: fall back to the object's header.
-            safe = object.__sizeof__ if base.__flags__ & _HEAPTYPE else method
-            size = int(safe(obj))
-            break
-    return size + (_GC_HEADER if tp.__flags__ & _HAVE_GC else 0)
 
 
 def _until(items: Iterable[object], deadline: float) -> Iterator[object]:

@@ -18,6 +18,7 @@ import pytest
 
 import leakguard
 from leakguard._config import Options
+from leakguard._deepsize import measure
 from leakguard._evidence import Evidence, deep_size
 from leakguard._signature import signature
 from leakguard._suspect import Suspect
@@ -149,9 +150,9 @@ def test_type_suspect_gets_site_path_signature_and_deep_size(load_module: LoadMo
     assert enriched.signature == signature(path, name)
     assert enriched.sites[0].filename == mod.__file__
     assert enriched.sites[0].lineno == 11
-    one = deep_size([mod._recent[0]]) or 0
-    assert enriched.deep_size == pytest.approx(500 * one, rel=0.2)
-    assert enriched.notes == ()
+    sixteen, how = measure(mod._recent[-16:])  # what enrich samples: the newest 16
+    assert enriched.deep_size == pytest.approx(500 * (sixteen or 0) / 16, rel=0.2)
+    assert enriched.notes == (how,)
 
 
 def test_instances_born_before_the_window_are_noted(load_module: LoadModule) -> None:
