@@ -84,8 +84,12 @@ class Runner:
             rep.begin()
         result = yield
         if rep is not None and item.stash[PLAN].mode == "repeat":
-            rep.first_run_done()
-            rep.repeat(item.runtest)
+            try:
+                rep.first_run_done()
+                rep.repeat(item.runtest)
+            finally:
+                # Before teardown: fixtures must never see leakguard's tracemalloc.
+                rep.finish(getattr(item, "funcargs", {}).values())
         return result
 
 

@@ -14,13 +14,14 @@ from __future__ import annotations
 
 import fnmatch
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from leakguard._noise import ignored
 from leakguard._repeat_evidence import (
     TraceWindow,
     growing_lines,
+    held_from,
     lines,
     retention_path,
     sites_of,
@@ -124,10 +125,9 @@ class Repetition:
         self._ids: dict[str, set[int]] = {}
         self._sites: dict[str, tuple[Site, ...]] = {}
         self._lines: tuple[Site, ...] = ()
-        self._lines_before: dict[tuple[str, int], tuple[int, int]] = {}
         self._marks: dict[str, set[int]] | None = None
         self._marked_runs = 0
-        self._kept: tuple[Site, ...] = ()
+        self._kept: tuple[Site, ...] | None = None
 
     def begin(self) -> None:
         """Freeze the heap as it is and read the starting levels."""
@@ -252,7 +252,6 @@ class Repetition:
             grew = {(s.filename, s.lineno) for s in growing_lines(last, now, 1, limit=10**6)}
             steady = grew if steady is None else steady & grew
             last = now
-        self._lines_before = before
         found = growing_lines(before, last, self.options.traced_runs)
         self._lines = tuple(s for s in found if (s.filename, s.lineno) in (steady or set()))
         types = [name for kind, name in self._growing() if kind == "type"]
@@ -264,6 +263,26 @@ class Repetition:
             self._sites[name] = sites_of(self._window, sample) or with_packages(self._lines[:3])
             del sample
 
+    def finish(self, roots: Iterable[object] = ()) -> None:
+        """End the runs: settle the memory evidence and close the trace window; idempotent.
+
+        Called before the caller's cleanup (a test's fixture teardown), which must
+        never see leakguard's tracing. Lines whose growth the roots hold (a test's
+        fixture values: a list fixture filled with strings) are the roots' state,
+        released by that cleanup, and are not kept as memory growth.
+
+        Args:
+            roots: objects the caller's cleanup releases; none of them is kept.
+        """
+        if self._kept is None:
+            keys = {(s.filename, s.lineno) for s in self._lines}
+            held = held_from(roots, keys) if keys and self._window.is_open else {}
+            floor = max(self.options.traced_runs, 1)
+            self._kept = tuple(
+                s for s in self._lines if held.get((s.filename, s.lineno), 0) < floor
+            )
+        self._window.close()
+
     def _ignored(self, name: str) -> bool:
         short = name.rsplit(".", 1)[-1]
         if any(fnmatch.fnmatchcase(short, p) for p in self.options.ignore):
@@ -273,6 +292,7 @@ class Repetition:
     def confirm(self) -> Verdict:
         """Judge a repeated check once the caller's cleanup has run; restores the interpreter."""
         try:
+            self.finish()
             if self.changed is not None:
                 return self._once_verdict()
             return Verdict(leaked=False, runs=self.runs) if not self._series else self._judge()
@@ -313,13 +333,10 @@ class Repetition:
     def _memory(self, per_run: tuple[int, ...]) -> Growth | None:
         if not self.options.traced_runs or not self.options.trace_frames:
             return Growth("memory", "blocks", per_run, unit="blocks")
-        # A line's blocks born in the traced runs must outlive the cleanup.
-        kept = growing_lines(self._lines_before, lines(self._window), self.options.traced_runs)
-        born = {(s.filename, s.lineno) for s in self._lines}
-        kept = tuple(s for s in kept if (s.filename, s.lineno) in born)
-        if not kept:
+        # Lines that grew on every traced run, less what the caller's cleanup releases.
+        if not self._kept:
             return None
-        return Growth("memory", "blocks", per_run, unit="blocks", sites=with_packages(kept))
+        return Growth("memory", "blocks", per_run, unit="blocks", sites=with_packages(self._kept))
 
     def _with_paths(self, growths: list[Growth]) -> list[Growth]:
         """Find who holds one leaked object of the first leaked type (heap thawed)."""

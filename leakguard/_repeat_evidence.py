@@ -10,22 +10,25 @@ into the check: a failure leaves the evidence empty.
 from __future__ import annotations
 
 import functools
+import gc
 import os
 import sys
 import sysconfig
 import tracemalloc
-from collections.abc import Sequence
+import types
+from collections.abc import Iterable, Sequence
 from dataclasses import replace
 
 from leakguard._packages import package_of
 from leakguard._paths import retention_path as _retention_path
 from leakguard._suspect import Site
-from leakguard._tracing import TraceWindow
+from leakguard._tracing import TraceWindow, object_frames
 
 __all__ = [
     "LineKey",
     "TraceWindow",
     "growing_lines",
+    "held_from",
     "is_user_file",
     "lines",
     "retention_path",
@@ -45,6 +48,9 @@ def _library_dirs() -> tuple[str, ...]:
 
 
 _LIBRARY_DIRS = _library_dirs()
+# Not followed when looking for what a fixture holds: through these, everything
+# (module globals, other tests' state) would look held by the fixture.
+_OPAQUE = (type, types.ModuleType, types.FunctionType, types.FrameType, types.CodeType)
 
 
 @functools.lru_cache(maxsize=1024)
@@ -117,3 +123,41 @@ def retention_path(obj: object, seconds: float) -> tuple[str, ...]:
     except Exception:
         return ()
     return tuple(path) if path else ()
+
+
+def held_from(
+    roots: Iterable[object], keys: set[LineKey], depth: int = 6, budget: int = 50_000
+) -> dict[LineKey, int]:
+    """Count traced objects born on ``keys`` lines that the roots hold, per line.
+
+    A bounded walk of references (through containers and instances, never through
+    modules, classes, functions or frames; ``type(obj)`` only, so no user code
+    runs), reading each object's traceback, so it must run while the trace window
+    is open.
+
+    Args:
+        roots: where to start (a test's fixture values); none of them is kept.
+        keys: the (filename, lineno) lines of interest.
+        depth: how many references away from a root to look.
+        budget: the most objects to visit.
+
+    Returns:
+        line -> how many objects born there were reached.
+    """
+    found: dict[LineKey, int] = {}
+    seen: set[int] = set()
+    level = [r for r in roots if not issubclass(type(r), _OPAQUE)]
+    for _ in range(depth + 1):
+        following: list[object] = []
+        for obj in level:
+            if id(obj) in seen or len(seen) >= budget:
+                continue
+            seen.add(id(obj))
+            frames = object_frames(obj)
+            if frames and (frames[0][0], frames[0][1]) in keys:
+                key = (frames[0][0], frames[0][1])
+                found[key] = found.get(key, 0) + 1
+            following.extend(r for r in gc.get_referents(obj) if not issubclass(type(r), _OPAQUE))
+        level = following
+    del level
+    return found

@@ -32,6 +32,28 @@ def test_ran_once():
     assert calls == [1]
 """
 
+TEARDOWN_WATCH = """
+import tracemalloc
+import pytest
+
+seen = []
+_kept = []
+
+class Item:
+    pass
+
+@pytest.fixture
+def tracing_at_teardown():
+    yield
+    seen.append(tracemalloc.is_tracing())
+
+def test_grows(tracing_at_teardown):
+    _kept.append(Item())
+
+def test_teardown_saw_no_tracing():
+    assert seen == [False]
+"""
+
 
 def run(pytester: pytest.Pytester, *args: str) -> pytest.RunResult:
     return pytester.runpytest_subprocess("-p", "no:cacheprovider", *args)
@@ -50,6 +72,14 @@ def test_leaking_test_fails_with_what_where_and_who(pytester: pytest.Pytester) -
             "*held by test_orders (module) → _recent (list) → OrderDTO",
         ]
     )
+
+
+def test_fixture_teardown_never_sees_the_trace_window(pytester: pytest.Pytester) -> None:
+    """A test's own fixtures are torn down after leakguard's tracemalloc window has closed."""
+    pytester.makepyfile(TEARDOWN_WATCH)
+    result = run(pytester, "--leakguard", "-rA")
+    result.assert_outcomes(passed=1, failed=1)
+    result.stdout.fnmatch_lines(["PASSED *test_teardown_saw_no_tracing*"])
 
 
 def test_clean_test_passes(pytester: pytest.Pytester) -> None:

@@ -108,6 +108,19 @@ def test_untracked_strings_are_a_memory_leak_with_site():
     assert growth.sites and growth.sites[0].filename == __file__
 
 
+def test_strings_held_by_the_cleanup_roots_are_not_a_memory_leak():
+    """Strings that a root given to finish() holds (a fixture's list) are its state, not a leak."""
+    per_test: list[str] = []
+    rep = Repetition(RepeatOptions())
+    rep.begin()
+    rep.first_run_done()
+    rep.repeat(lambda: per_test.append("y" * 500 + str(len(per_test))))
+    rep.finish([per_test])
+    assert not tracemalloc.is_tracing()
+    per_test.clear()
+    assert not rep.confirm().leaked
+
+
 def test_thread_never_joined_is_a_leak():
     """A thread started per call and left running is reported as thread growth."""
     verdict = check(lambda: threading.Thread(target=_stop.wait, daemon=True).start())

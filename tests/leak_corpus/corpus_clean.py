@@ -152,6 +152,10 @@ def test_clean_per_test_fixture_grows(per_test_list):
     per_test_list.append(Point(1))
 
 
+def test_clean_per_test_fixture_grows_strings(per_test_list):
+    per_test_list.append("line " * 60 + str(len(per_test_list)))
+
+
 def test_clean_class_per_call():
     cls = type("Local", (), {"x": 1})
     dc = dataclasses.make_dataclass("D", [("a", int)])
