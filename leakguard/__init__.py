@@ -7,6 +7,7 @@ from leakguard._api import current, on_leak, start, stop, tick
 from leakguard._census import take_census
 from leakguard._check import LeakError, check
 from leakguard._config import Options
+from leakguard._graph import graph
 from leakguard._guard import Guard
 from leakguard._middleware import ASGIMiddleware, WSGIMiddleware
 from leakguard._report import Report
@@ -31,6 +32,7 @@ __all__ = [
     "WSGIMiddleware",
     "check",
     "current",
+    "graph",
     "on_leak",
     "start",
     "stop",

@@ -16,16 +16,19 @@ from __future__ import annotations
 
 import gc
 import os
+import sys
 import threading
 import time
 import types
 from collections.abc import Generator, Iterable
+from typing import Any
 
 from leakguard._census import type_name
-from leakguard._pathrender import Roots, render
+from leakguard._pathrender import FrameRoot, Roots, render
 
 _BATCH = 32  # objects per gc.get_referrers call: its cost grows with the batch size
 _MAX_WIDTH = 20_000  # referrers kept per level; past this the search gives up on width
+_MODULE_DICT: Any = vars(types.ModuleType)["__dict__"]
 _LEAKGUARD_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
 
 
@@ -161,6 +164,35 @@ def retention_path(
         if notes is not None:
             notes.append(f"retention path search failed: {type(exc).__name__}")
         return None
+    finally:
+        search.clear()
+
+
+def retention_chain(
+    obj: object, *, max_depth: int = 20, seconds: float = 1.0, ignore: Iterable[int] = ()
+) -> list[object] | None:
+    """The objects of the shortest chain from a root to ``obj``, root first, unrendered.
+
+    A module root starts with the module object itself, then its globals; for a
+    thread's frame the chain starts at the local variable's value (a running
+    frame's locals are not objects the collector shows). The caller must drop
+    the list soon: it keeps every object on the chain alive.
+
+    Returns:
+        The chain, or None when no root was found in time.
+    """
+    search = _Search(max_depth, seconds, ignore)
+    try:
+        chain, _ = search.run(obj)
+        if chain is None:
+            return None
+        head = chain[0]
+        if type(head) is FrameRoot:
+            return chain[1:]
+        module = sys.modules.get(search.roots.module_dicts.get(id(head), ""))
+        if issubclass(type(module), types.ModuleType) and _MODULE_DICT.__get__(module) is head:
+            chain.insert(0, module)
+        return chain
     finally:
         search.clear()
 
