@@ -23,6 +23,7 @@ import types
 from collections.abc import Callable
 
 from leakguard._config import Options
+from leakguard._deepsize import deep_size, measure
 from leakguard._evidence import Evidence
 from leakguard._paths import retention_path
 from leakguard._suspect import Suspect
@@ -110,6 +111,42 @@ def objgraph_path(obj: object) -> int:
     return len(chain)
 
 
+def deep_size_costs(runs: int) -> None:
+    """A sample of 16, as enrich() takes: measure() (pre-walk, then pympler when safe),
+    the own walk alone and pympler.asizeof alone, on slotted objects and on OrderDTOs."""
+    import pympler.asizeof
+
+    slotted = [Filler({"k": [i, str(i)]}, (b"x" * 64, i)) for i in range(16)]
+    for label, sample in (("16 slotted", slotted), ("16 OrderDTO", _recent[-16:])):
+        result, t_measure = timed(lambda: measure(sample), runs)
+        size, how = result  # type: ignore[misc]
+        own, t_own = timed(lambda: deep_size(sample), runs)
+        theirs, t_pympler = timed(lambda: pympler.asizeof.asizeof(*sample), runs)
+        print(f"deep size, {label}: measure() {size} B in {t_measure * 1e6:.0f} us [{how}]; "
+              f"own walk {own} B in {t_own * 1e6:.0f} us; pympler.asizeof {theirs} B in "
+              f"{t_pympler * 1e6:.0f} us (x{t_pympler / t_own:.1f} own walk)")  # fmt: skip
+
+
+def graph_cost(leaked: object) -> None:
+    """leakguard.graph(): our chain search plus objgraph's drawing (with its gc.collect())."""
+    import os
+    import tempfile
+
+    from leakguard import graph
+
+    with tempfile.TemporaryDirectory() as tmp:
+        t0 = time.perf_counter()
+        graph(leaked, os.path.join(tmp, "g.dot"))
+        took = time.perf_counter() - t0
+    print(f"leakguard.graph() of one leaked instance: {took * 1e3:.0f} ms (user-requested only)")
+
+
+def timed(fn: Callable[[], object], runs: int) -> tuple[object, float]:
+    """The result of fn and its median time over runs (at least 5) calls."""
+    result = fn()
+    return result, median_seconds(fn, max(runs, 5))
+
+
 def workload() -> None:
     """Allocation-heavy: many small dicts, lists and instances, mostly short-lived."""
     keep = []
@@ -152,6 +189,9 @@ def main() -> None:
     theirs = median_seconds(lambda: objgraph_path(leaked), 1)
     print(f"retention_path: {ours * 1e3:.0f} ms; objgraph.find_backref_chain: "
           f"{theirs * 1e3:.0f} ms (x{theirs / ours:.1f} ours)")  # fmt: skip
+
+    deep_size_costs(args.runs)
+    graph_cost(leaked)
 
     closed = median_seconds(workload, args.runs)
     for nframes in (1, 5):
