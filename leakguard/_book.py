@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import replace
 
-from leakguard._detect import Trend
+from leakguard._detect import Trend, is_stdlib_type, rank_key
 from leakguard._history import History
 from leakguard._reporting import suspect_from
 from leakguard._suspect import Suspect
@@ -63,55 +63,108 @@ class SuspectBook:
         return fresh, candidates
 
     def add(self, fresh: list[Suspect], trends: list[Trend], history: History) -> None:
-        """Record new suspects, fold lockstep ones, refresh levels and re-rank."""
-        quiet = self._same_leak(fresh, trends)
+        """Record new suspects, refresh levels, re-rank, and fold the faces of one leak."""
+        new = {s.key for s in fresh}
+        earlier = [s for k, s in self.suspects.items() if k not in self.quiet]
         for s in fresh:
             self.suspects[s.key] = s
-        self.quiet.update(quiet)
         climbing = {t.key for t in trends}
         for key, s in list(self.suspects.items()):
             series = history.get(*key)
             if key not in climbing and series is not None and series.values:
                 # A suspect that did not climb this sample still shows its level now.
                 self.suspects[key] = replace(s, count=series.values[-1])
-        self.suspects = dict(sorted(self.suspects.items(), key=rank_key(trends)))
+        order = _holders_first(self.suspects)
+        self.suspects = dict(sorted(self.suspects.items(), key=lambda kv: order[kv[0]]))
+        ordered = [s for k, s in self.suspects.items() if k in new]
+        self.quiet.update(self._same_leak(ordered, trends, earlier))
+
+    def merge(self, late: list[Suspect]) -> list[Suspect]:
+        """Take late evidence: update known suspects in place, return the new ones."""
+        new = []
+        for s in late:
+            known = self.suspects.get(s.key)
+            if known is None:
+                new.append(s)
+            else:
+                self.suspects[s.key] = replace(
+                    known, sites=s.sites, notes=s.notes, signature=s.signature or known.signature
+                )
+        return new
 
     def forget_objects(self) -> None:
         """Drop object suspects (their baseline is gone after ``gc.freeze()``)."""
         self.suspects = {k: s for k, s in self.suspects.items() if k[0] not in OBJECT_KINDS}
 
-    def _same_leak(self, fresh: list[Suspect], trends: list[Trend]) -> set[Key]:
-        """Keys of fresh suspects that grow in lockstep with an announced one.
+    def _same_leak(
+        self, fresh: list[Suspect], trends: list[Trend], earlier: list[Suspect]
+    ) -> set[Key]:
+        """Keys of fresh suspects that are another face of an announced leak.
 
-        A leak of objects also grows the list holding them, their dicts and
-        the RSS: those are the same leak, reported but not announced again.
+        A leak of objects also grows the list holding them, their dicts, what
+        they hold, and the RSS: those are the same leak, reported but not
+        announced again. Fresh suspects come most specific first, so the first
+        face of a leak is the one announced.
         """
         slopes = {t.key: t.slope for t in trends}
-        announced = [k for k in self.suspects if k not in self.quiet]
+        announced = list(earlier)
         quiet = set()
         for s in fresh:
-            if s.kind in ("memory", "gc") and announced:
+            if any(_one_leak(s, a, slopes) for a in announced):
                 quiet.add(s.key)
-                continue
-            mine = slopes.get(s.key, 0.0)
-            for other in announced:
-                theirs = slopes.get(other, 0.0)
-                lockstep = abs(mine - theirs) <= LOCKSTEP * max(mine, theirs)
-                if other[0] in OBJECT_KINDS and mine > 0 and theirs > 0 and lockstep:
-                    quiet.add(s.key)
-                    break
+            else:
+                announced.append(s)
         return quiet
 
 
-def rank_key(trends: list[Trend]) -> Callable[[tuple[Key, Suspect]], float]:
-    """Sort key: the detector's order; allocation sites just before the memory they explain."""
-    order = {t.key: float(i) for i, t in enumerate(trends)}
-    memory = [i for k, i in order.items() if k[0] == "memory"]
-    site_rank = (min(memory) if memory else float(len(order))) - 0.5
+def _one_leak(s: Suspect, announced: Suspect, slopes: dict[Key, float]) -> bool:
+    """Whether ``s`` is part of the leak already announced as ``announced``."""
+    if s.kind in ("memory", "gc", "site"):
+        return True  # process memory follows whatever leaks; sites explain memory growth
+    if announced.kind not in OBJECT_KINDS:
+        return False
+    mine, theirs = slopes.get(s.key, 0.0), slopes.get(announced.key, 0.0)
+    if mine > 0 and theirs > 0 and abs(mine - theirs) <= LOCKSTEP * max(mine, theirs):
+        return True
+    return _held_through(s.path, announced)
 
-    def key(item: tuple[Key, Suspect]) -> float:
-        if item[0][0] == "site":
-            return site_rank
-        return order.get(item[0], float(len(order)))
 
-    return key
+def _held_through(path: tuple[str, ...], announced: Suspect) -> bool:
+    """Whether a retention path passes through the announced suspect (its type or container)."""
+    if announced.kind == "type":
+        if is_stdlib_type(announced.name):
+            return False  # "(list)" in a path is a container's kind, not a list suspect
+        via = announced.name.rsplit(".", 1)[-1]
+    elif announced.path:
+        via = announced.path[-1]  # a container's own place, e.g. "_recent (list)"
+    else:
+        return False
+    return any(step == via or step.endswith(f"({via})") for step in path[:-1])
+
+
+def _holders_first(suspects: dict[Key, Suspect]) -> dict[Key, tuple[float, ...]]:
+    """Sort keys by rank, with a type held through another suspect type right after it.
+
+    ``OrderLine`` objects held by ``OrderDTO.lines`` are a consequence of the
+    ``OrderDTO`` leak, whichever of them is bigger. Allocation sites sort
+    right before the memory growth they explain.
+    """
+    order = {k: _key(s) for k, s in suspects.items()}
+    memory = [order[k] for k in suspects if k[0] == "memory"]
+    if memory:
+        first = min(memory)
+        for k in suspects:
+            if k[0] == "site":
+                order[k] = (*first[:-1], first[-1] - 0.5)
+    for s in suspects.values():
+        if s.kind != "type" or not s.path:
+            continue
+        for holder in suspects.values():
+            if holder.kind == "type" and holder is not s and _held_through(s.path, holder):
+                order[s.key] = max(order[s.key], (*order[holder.key], 1.0))
+    return order
+
+
+def _key(s: Suspect) -> tuple[float, ...]:
+    tier, spec, size = rank_key(s)
+    return (float(tier), float(spec), size)

@@ -24,6 +24,7 @@ import itertools
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 from leakguard._config import Options
 from leakguard._history import History, Mark, Series
@@ -39,6 +40,12 @@ from leakguard._stats import (
 
 RESOURCE_MIN_GROWTH = 4
 """fds, threads and tasks: the smallest growth worth reporting."""
+
+BLOCKS_MIN_GROWTH = 5000
+"""Allocated blocks: the smallest growth worth reporting. Blocks move with every str,
+int and frame, and interpreter caches (abc, method and type caches, interned names)
+add a few thousand in a healthy process's first minutes; 5,000 small blocks are
+about 0.3-1 MiB of objects that no type count sees."""
 
 MAX_STEP_SHARE = 0.5
 """A climb whose largest single low-tide step is more than this share of the rise is a step."""
@@ -129,7 +136,7 @@ def min_growth(series: Series, opts: Options) -> float:
     if series.unit == "bytes":
         return float(opts.min_growth_bytes)
     if series.unit == "blocks":
-        return float(opts.min_growth * 20)  # blocks move with every str, int and frame
+        return float(BLOCKS_MIN_GROWTH)
     if series.kind in ("fds", "threads", "tasks"):
         return float(RESOURCE_MIN_GROWTH)
     if series.kind == "gc":
@@ -303,27 +310,44 @@ def detect(history: History, opts: Options) -> list[Trend]:
     return rank(trends)
 
 
+class Rankable(Protocol):
+    """What ranking reads: a Trend or a Suspect."""
+
+    @property
+    def kind(self) -> str: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def growth(self) -> float: ...
+    @property
+    def nbytes(self) -> float | None: ...
+    @property
+    def confidence(self) -> float: ...
+
+
+def rank_key(x: Rankable) -> tuple[int, int, float]:
+    """Certainty tier, then specificity, then the growth's size (bytes when known)."""
+    tier = 0 if x.confidence >= 0.99 else 1 if x.confidence >= 0.95 else 2
+    size = x.nbytes if x.nbytes is not None else x.growth
+    return (tier, specificity(x.kind, x.name), -size)
+
+
 def rank(trends: Sequence[Trend]) -> list[Trend]:
     """Order by certainty tier, then specificity, then the growth's size."""
-
-    def key(t: Trend) -> tuple[int, int, float]:
-        tier = 0 if t.confidence >= 0.99 else 1 if t.confidence >= 0.95 else 2
-        size = t.nbytes if t.nbytes is not None else t.growth
-        return (tier, _specificity(t), -size)
-
-    return sorted(trends, key=key)
+    return sorted(trends, key=rank_key)
 
 
-def _specificity(t: Trend) -> int:
-    if t.kind == "type" and is_stdlib_type(t.name):
+def specificity(kind: str, name: str) -> int:
+    """0 for application types, 1 for containers and resources, 2 for stdlib types, 3 memory."""
+    if kind == "type" and is_stdlib_type(name):
         return 2  # builtins and stdlib parts (dicts, cells, locks, contexts) grow with their owner
-    return _SPECIFICITY.get(t.kind, 3)
+    return _SPECIFICITY.get(kind, 3)
 
 
 def is_stdlib_type(name: str) -> bool:
     """Whether a ``module.QualName`` type comes from the interpreter or its standard library."""
-    top = name.split(".", 1)[0]
-    return top in _STDLIB or top.startswith("_")
+    return name.split(".", 1)[0] in _STDLIB
 
 
-_STDLIB = frozenset(sys.stdlib_module_names) | {"builtins"}
+# C accelerators (_asyncio, _thread, _io...) are listed there too; __main__ is not.
+_STDLIB = frozenset(sys.stdlib_module_names) | frozenset(sys.builtin_module_names)

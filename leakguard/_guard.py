@@ -286,7 +286,13 @@ class Guard:
             fresh = self._enrich(fresh)
         self._book.add(fresh, trends, self._history)
         if self._evidence is not None:
-            self._evidence.step()
+            try:
+                late = self._evidence.step(index)
+            except Exception:  # evidence is a bonus; never let it break the guard
+                log.exception("leakguard: closing an evidence window failed")
+                late = []
+            if late:
+                self._book.add(self._book.merge(late), trends, self._history)
 
     def _evidence_for(self) -> Any:
         if self._evidence is None:

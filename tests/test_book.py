@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from leakguard._book import SuspectBook, rank_key
+from dataclasses import replace
+
+from leakguard._book import SuspectBook
 from leakguard._suspect import Suspect
 from tests.helpers import history_of, trend_of
 
@@ -51,20 +53,71 @@ def test_object_climbs_wait_for_verification_when_asked() -> None:
 
 
 def test_allocation_sites_rank_just_before_the_memory_they_explain() -> None:
-    """A site suspect sorts right before the first memory suspect."""
+    """A site suspect sorts after the object leak and right before the memory it explains."""
+    book = SuspectBook(confirm=2, verify_gc=False)
+    history, _ = history_of(CLIMB)
+    fresh = [
+        replace(_suspect("memory", "rss"), growth=5e6, unit="bytes"),
+        replace(_suspect("site", "a.py:1"), growth=1e6, unit="bytes"),
+        replace(_suspect("type", "shop.OrderDTO"), growth=100),
+    ]
+    book.add(fresh, [], history)
+    assert [s.name for s in book.values()] == ["shop.OrderDTO", "a.py:1", "rss"]
+
+
+def test_a_type_held_through_another_ranks_right_after_it() -> None:
+    """OrderLine, bigger than OrderDTO but held by it, is listed after OrderDTO."""
+    book = SuspectBook(confirm=2, verify_gc=False)
+    history, _ = history_of(CLIMB)
+    path = ("shop (module)", "_recent (list)", "OrderDTO", "lines (list)", "OrderLine")
+    fresh = [
+        replace(_suspect("type", "shop.OrderLine"), growth=900, path=path),
+        replace(_suspect("type", "shop.Other"), growth=500),
+        replace(_suspect("type", "shop.OrderDTO"), growth=100),
+    ]
+    book.add(fresh, [], history)
+    assert [s.name for s in book.values()] == ["shop.Other", "shop.OrderDTO", "shop.OrderLine"]
+
+
+def test_a_builtin_type_in_a_path_is_not_taken_for_a_holder() -> None:
+    """A path step '_recent (list)' does not make OrderDTO held through a builtins.list."""
+    book = SuspectBook(confirm=2, verify_gc=False)
+    history, _ = history_of(CLIMB)
+    fresh = [
+        replace(_suspect("type", "builtins.list"), growth=5000),
+        replace(
+            _suspect("type", "shop.OrderDTO"),
+            growth=100,
+            path=("shop (module)", "_recent (list)", "OrderDTO"),
+        ),
+    ]
+    book.add(fresh, [], history)
+    assert [s.name for s in book.values()] == ["shop.OrderDTO", "builtins.list"]
+
+
+def test_objects_held_through_an_announced_type_are_the_same_leak() -> None:
+    """OrderLine held via OrderDTO.lines, growing at another rate, is part of the OrderDTO leak."""
+    book = SuspectBook(confirm=2, verify_gc=False)
+    dto = trend_of(CLIMB, name="shop.OrderDTO")
+    line = trend_of([1000 + 55 * i for i in range(N)], name="shop.OrderLine")
+    assert dto is not None and line is not None
+    history, _ = history_of(CLIMB)
+    fresh, _ = book.classify([dto, line], 5)
+    path = ("shop (module)", "_recent (list)", "OrderDTO", "lines (list)", "OrderLine")
+    fresh = [replace(s, path=path) if s.name == "shop.OrderLine" else s for s in fresh]
+    book.add(fresh, [dto, line], history)
+    assert [s.name for s in book.announced_at(5)] == ["shop.OrderDTO"]
+    assert ("type", "shop.OrderLine") in book
+
+
+def test_memory_that_climbs_with_an_object_leak_is_not_announced_again() -> None:
+    """RSS confirmed in the same sample as a type leak is reported, not announced."""
+    book = SuspectBook(confirm=2, verify_gc=False)
+    dto = trend_of(CLIMB, name="shop.OrderDTO")
     mem = trend_of(
         [100e6 + (1 << 20) * i for i in range(N)], kind="memory", name="rss", unit="bytes"
     )
-    typ = trend_of(CLIMB, name="shop.OrderDTO")
-    assert mem is not None and typ is not None
-    key = rank_key([typ, mem])
-    items = [
-        (("memory", "rss"), _suspect("memory", "rss")),
-        (("site", "a.py:1"), _suspect("site", "a.py:1")),
-        (("type", "shop.OrderDTO"), _suspect("type", "shop.OrderDTO")),
-    ]
-    assert [k for k, _ in sorted(items, key=key)] == [
-        ("type", "shop.OrderDTO"),
-        ("site", "a.py:1"),
-        ("memory", "rss"),
-    ]
+    assert dto is not None and mem is not None
+    history, _ = history_of(CLIMB)
+    book.add(book.classify([dto, mem], 5)[0], [dto, mem], history)
+    assert [s.name for s in book.announced_at(5)] == ["shop.OrderDTO"]

@@ -158,6 +158,13 @@ def test_rank_puts_resources_before_the_stdlib_objects_that_come_with_them() -> 
     assert rank([t for t in trends if t is not None])[0].name == "threads"
 
 
+def test_a_type_of_the_main_script_is_an_application_type() -> None:
+    """__main__.OrderDTO ranks before builtins.list: a script's classes are the user's own."""
+    values = [1000 + 20 * i for i in range(N)]
+    trends = [trend_of(values, name="builtins.list"), trend_of(values, name="__main__.OrderDTO")]
+    assert rank([t for t in trends if t is not None])[0].name == "__main__.OrderDTO"
+
+
 def test_detect_reports_only_climbing_series() -> None:
     """detect() returns the climbing series of a history and nothing else."""
     history, _ = history_of([1000 + 20 * i for i in range(N)])
