@@ -15,7 +15,8 @@ metaclass's) define no hook that pympler would trigger (``__getattr__``,
 Python-level descriptors on the names pympler reads, ``items()`` on a dict
 subclass...). Only then does ``asizeof`` measure the same objects, with the
 entries it added to its caches removed afterwards; otherwise the walk's own
-figure stands, and a note says which measured it.
+figure stands. :func:`measure` says which measured it; a report hears about it
+(:func:`measure_for_report`) only when something unusual happened.
 """
 
 from __future__ import annotations
@@ -67,21 +68,49 @@ _PYMPLER_OK = True  # set False once pympler turns out unusable (import or cache
 
 
 def measure(objects: Sequence[object], deadline: float | None = None) -> tuple[int | None, str]:
-    """Deep size of objects, and a note saying how it was measured.
+    """Deep size of objects, and a note saying how it was measured (the full form).
 
     Returns:
         (bytes, note); bytes is None when the walk passed :data:`DEEP_SIZE_NODES`
         objects or the deadline.
     """
-    own, why_not = _walk(objects, deadline, vet=True)
+    size, how, _ = _measured(objects, deadline)
+    return size, how
+
+
+def measure_for_report(
+    objects: Sequence[object], deadline: float | None = None
+) -> tuple[int | None, str | None]:
+    """Deep size of objects, and a note for the report only when something unusual happened.
+
+    Which tool measured a sample follows from its types (see the module docstring),
+    so the normal cases, pympler or the own walk where pympler could run code or
+    create a ``__dict__``, say nothing. Unusual: not measured (too big, out of
+    time), or pympler missing or failing.
+
+    Returns:
+        (bytes or None, a short note or None).
+    """
+    size, _, unusual = _measured(objects, deadline)
+    return size, unusual
+
+
+def _measured(
+    objects: Sequence[object], deadline: float | None
+) -> tuple[int | None, str, str | None]:
+    """(bytes, how it was measured, the note a report shows or None)."""
+    own, why_not, over = _walk(objects, deadline, vet=True)
     if own is None:
-        return None, "deep size not measured: the sample reaches too much of the heap"
+        note = f"deep size not measured: {over}"
+        return None, note, note
     if why_not is None:
         size = _asizeof(objects)
         if size is not None:
-            return size, "deep size by pympler.asizeof"
-        why_not = "pympler is not usable here"
-    return own, f"deep size by leakguard's own walk ({why_not})"
+            return size, "deep size by pympler.asizeof", None
+        why_not = "pympler failed on this sample" if _PYMPLER_OK else "pympler is not usable here"
+        note = f"deep size by leakguard's own walk ({why_not})"
+        return own, note, note
+    return own, f"deep size by leakguard's own walk ({why_not})", None
 
 
 def deep_size(objects: Sequence[object], deadline: float | None = None) -> int | None:
@@ -100,8 +129,8 @@ def deep_size(objects: Sequence[object], deadline: float | None = None) -> int |
 
 def _walk(
     objects: Sequence[object], deadline: float | None, *, vet: bool
-) -> tuple[int | None, str | None]:
-    """(size, why pympler may not measure these); size None past the node or time limit."""
+) -> tuple[int | None, str | None, str | None]:
+    """(size, why pympler may not measure these, why no size); size None past a limit."""
     seen = {id(o) for o in objects}
     stack = list(objects)
     vetted: dict[int, str | None] = {}
@@ -123,9 +152,11 @@ def _walk(
                 elif vet and why_not is None:  # not walked, but pympler still looks at it
                     why_not = _vet(type(ref), vetted)
             del refs
-            if len(seen) > DEEP_SIZE_NODES or (deadline and time.monotonic() > deadline):
-                return None, why_not
-        return total, why_not
+            if len(seen) > DEEP_SIZE_NODES:
+                return None, why_not, f"the sample reaches over {DEEP_SIZE_NODES:,} objects"
+            if deadline and time.monotonic() > deadline:
+                return None, why_not, "the evidence budget ran out"
+        return total, why_not, None
     finally:
         stack.clear()
 

@@ -19,15 +19,17 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
 from leakguard._config import Options
-from leakguard._deepsize import DEEP_SIZE_NODES, deep_size, measure
-
-__all__ = ["DEEP_SIZE_NODES", "Evidence", "deep_size", "newest_items"]  # deep size moved out
+from leakguard._deepsize import DEEP_SIZE_NODES, deep_size, measure_for_report
+from leakguard._evidence_memory import SITE_LIMIT, MemoryLines, noted
 from leakguard._noise import ignored
 from leakguard._packages import warm as warm_packages
 from leakguard._paths import find_container, iter_instances, retention_path
 from leakguard._signature import signature
 from leakguard._suspect import Site, Suspect
 from leakguard._tracing import TraceWindow, is_own
+
+# deep_size and DEEP_SIZE_NODES live in _deepsize; re-exported for existing callers.
+__all__ = ["DEEP_SIZE_NODES", "Evidence", "deep_size", "newest_items"]
 
 SAMPLE = 16
 """Newest instances (or container items) looked at per suspect."""
@@ -38,9 +40,6 @@ PATH_TRIES = 3
 PATH_SECONDS = 1.0
 """The most one retention-path search may take (the round's budget may cut it shorter)."""
 
-SITE_LIMIT = 5
-"""Allocation sites kept per suspect."""
-
 SITE_SCAN = 20_000
 """Instances of a type read at most while looking for ones born in the trace window."""
 
@@ -49,12 +48,6 @@ TRACE_MEMORY_LIMIT = 64 * 1024 * 1024
 
 TRACE_SECONDS_LIMIT = 600.0
 """Wall-clock seconds a window may stay open, whatever the sampling interval."""
-
-SITE_BYTES = 256 * 1024
-"""Live bytes born in the window that make a line a ``site`` suspect even as one block."""
-
-MEMORY_TRACE_FACTOR = 2
-"""Times ``trace_samples`` a window may stay open while no line of a memory suspect grew."""
 
 _TRACEABLE = ("type", "container", "memory", "site")
 
@@ -78,7 +71,7 @@ class Evidence:
         self._pending: set[tuple[str, str]] = set()
         self._fresh = False
         self._mark: object | None = None
-        self._deferred: dict[tuple[str, str], Suspect] = {}
+        self._memory = MemoryLines(options, self.window)
 
     def watch(self, candidates: Sequence[Suspect]) -> None:
         """Suspicion has begun for these: open a trace window so new instances get tracebacks.
@@ -138,12 +131,8 @@ class Evidence:
         if reason is None:
             return []
         late: list[Suspect] = []
-        if self._deferred:
-            # A buffer grows by reallocation every few samples: with no line yet, trace
-            # up to MEMORY_TRACE_FACTOR times longer before giving up on naming one.
-            limit = self.options.trace_samples * MEMORY_TRACE_FACTOR
-            final = window.samples >= limit or not reason.endswith(" samples")
-            found = self._late(index, final=final)
+        if self._memory.deferred:
+            found = self._memory.late(index, reason)
             if found is None:
                 return []
             late = found
@@ -155,7 +144,7 @@ class Evidence:
         """Stop tracing if we started it and restore the user's tracemalloc state."""
         self.window.close()
         self._pending.clear()
-        self._deferred.clear()
+        self._memory.deferred.clear()
         self._fresh = False
 
     def enrich(self, suspects: Sequence[Suspect]) -> list[Suspect]:
@@ -183,12 +172,12 @@ class Evidence:
             left = budget_end - self._clock()
             if left <= 0:
                 budget = self.options.evidence_seconds
-                out.append(_noted(s, [f"evidence skipped: the {budget:g} s budget was spent"]))
+                out.append(noted(s, [f"evidence skipped: the {budget:g} s budget was spent"]))
                 continue
             try:
                 found = self._one(s, time.monotonic() + left)
             except Exception as exc:  # evidence is a bonus: report the suspect without it
-                found = [_noted(s, [f"evidence failed: {type(exc).__name__}"])]
+                found = [noted(s, [f"evidence failed: {type(exc).__name__}"])]
             out.extend(
                 x
                 for x in found
@@ -213,15 +202,15 @@ class Evidence:
         try:
             if not sample:
                 notes.append("no live instance found (the type is not tracked by gc)")
-                return _noted(dataclasses.replace(s, signature=signature((), s.name)), notes)
+                return noted(dataclasses.replace(s, signature=signature((), s.name)), notes)
             sites = self._type_sites(s.name, bool(sample), notes, deadline)
             path = _first_path(sample, deadline, notes, (id(sample),))
-            size, how = measure(sample, deadline)
-            notes.append(how)
+            size, unusual = measure_for_report(sample, deadline)
+            notes.extend([unusual] if unusual else [])
             deep = None if size is None else size / len(sample) * s.count
         finally:
             del sample
-        return _noted(
+        return noted(
             dataclasses.replace(
                 s,
                 sites=sites,
@@ -238,7 +227,7 @@ class Evidence:
         container = find_container(int(key, 16), type_part) if _is_hex(key) else None
         if container is None:
             notes.append("the container is gone (or its id now belongs to another object)")
-            return _noted(dataclasses.replace(s, signature=signature((), type_part)), notes)
+            return noted(dataclasses.replace(s, signature=signature((), type_part)), notes)
         items = newest_items(container, SAMPLE)
         try:
             # A dict's keys are often born elsewhere (ids, names): its values are the leak.
@@ -246,12 +235,12 @@ class Evidence:
             sites = self._sites(held, notes)
             budget = min(PATH_SECONDS, deadline - time.monotonic())
             path = retention_path(container, seconds=budget, notes=notes, ignore=(id(items),))
-            size, how = measure(items, deadline)
-            notes.append(how)
+            size, unusual = measure_for_report(items, deadline)
+            notes.extend([unusual] if unusual else [])
             deep = None if size is None or not held else size / len(held) * s.count
         finally:
             del container, items, held
-        return _noted(
+        return noted(
             dataclasses.replace(
                 s,
                 sites=sites,
@@ -264,52 +253,18 @@ class Evidence:
 
     def _for_memory(self, s: Suspect, deadline: float) -> list[Suspect]:
         s = dataclasses.replace(s, signature=signature((), s.name))
-        if not self.window.is_open and s.key not in self._deferred and self.options.evidence:
+        waiting = s.key in self._memory.deferred
+        if not self.window.is_open and not waiting and self.options.evidence:
             # Confirmed with no window open (it closed for another suspect, or there was
             # no candidate sample): trace now and name the lines when it has seen enough.
             self._traced.add(s.key)
             self._open(baseline=True)
         if not self.window.is_open:
-            return [_noted(s, ["no allocation lines: tracemalloc was not on while it grew"])]
-        found = self._memory_lines(s, deadline)
-        traced = self.window.samples + (0 if self._fresh else 1)
-        if traced < self.options.trace_samples:
-            # A climb confirms a sample or two after the window opens: too little growth
-            # to name a line (a buffer grows by reallocation, every few samples). Keep
-            # tracing; step() returns the lines when the window has seen enough.
-            self._pending.add(s.key)
-            self._deferred[s.key] = s
-            more = self.options.trace_samples - traced
-            found[0] = _noted(found[0], [f"allocation lines: tracing {more} more sample(s)"])
+            return [noted(s, ["no allocation lines: tracemalloc was not on while it grew"])]
+        found = self._memory.name(s, deadline, self.window.samples + (0 if self._fresh else 1))
+        if s.key in self._memory.deferred:
+            self._pending.add(s.key)  # keeps the window open until step() names its lines
         return found
-
-    def _memory_lines(self, s: Suspect, deadline: float, index: int | None = None) -> list[Suspect]:
-        """The suspect with its top lines, and a ``site`` suspect for each line that grew."""
-        lines = self.window.growing_lines(None, SITE_LIMIT, deadline=deadline)
-        found = [dataclasses.replace(s, sites=tuple(lines))]
-        for site in lines[:3]:
-            # One growing buffer is one block: bytes count as much as blocks.
-            if site.count >= self.options.min_growth or site.size >= SITE_BYTES:
-                found.append(_site_suspect(s, site, index))
-        return found
-
-    def _late(self, index: int | None, *, final: bool) -> list[Suspect] | None:
-        """Lines for the deferred memory suspects; None: no line grew yet, keep tracing."""
-        deadline = time.monotonic() + self.options.evidence_seconds
-        late: list[Suspect] = []
-        for s in self._deferred.values():
-            try:
-                found = self._memory_lines(s, deadline, index)
-            except Exception as exc:  # evidence is a bonus
-                found = [_noted(s, [f"evidence failed: {type(exc).__name__}"])]
-            late.extend(found)
-        if not final and all(x.kind != "site" for x in late):
-            return None
-        if all(x.kind != "site" for x in late):
-            late = [_noted(x, ["no line grew enough while traced"]) for x in late]
-        self._deferred.clear()
-        rules = self.options.ignore
-        return [x for x in late if not ignored(x.kind, x.name, x.signature, rules, path=x.path)]
 
     def _instances(self, name: str, deadline: float) -> list[object]:
         """The newest few instances of a type that are the program's, not leakguard's."""
@@ -348,25 +303,6 @@ class Evidence:
             why = "was switched on after" if tracemalloc.is_tracing() else "was not on when"
             notes.append(f"no allocation site: tracemalloc {why} these were born")
         return tuple(sites)
-
-
-def _site_suspect(parent: Suspect, site: Site, index: int | None = None) -> Suspect:
-    name = f"{site.filename}:{site.lineno}"
-    return Suspect(
-        kind="site",
-        name=name,
-        count=float(site.size),
-        growth=float(site.size),
-        rate_per_work=None,
-        rate_per_minute=None,
-        confidence=parent.confidence,
-        first_seen=parent.first_seen if index is None else index,
-        unit="bytes",
-        nbytes=float(site.size),
-        sites=(site,),
-        signature=signature((), name),
-        notes=(f"{site.count} live blocks born here while {parent.name} grew",),
-    )
 
 
 def _first_path(
@@ -420,8 +356,3 @@ def _until(items: Iterable[object], deadline: float) -> Iterator[object]:
 
 def _is_hex(text: str) -> bool:
     return bool(text) and all(c in "0123456789abcdefABCDEF" for c in text)
-
-
-def _noted(s: Suspect, notes: Sequence[str]) -> Suspect:
-    fresh = tuple(n for n in dict.fromkeys(notes) if n not in s.notes)
-    return dataclasses.replace(s, notes=s.notes + fresh) if fresh else s

@@ -9,8 +9,9 @@ import weakref
 from typing import Any
 
 import pympler.asizeof
+import pytest
 
-from leakguard._deepsize import deep_size, measure
+from leakguard._deepsize import DEEP_SIZE_NODES, deep_size, measure, measure_for_report
 
 PYMPLER = "deep size by pympler.asizeof"
 
@@ -131,13 +132,42 @@ def test_pymplers_caches_keep_no_class_of_the_program() -> None:
 
 
 def test_own_walk_is_used_when_the_sample_is_too_big() -> None:
-    """Past the node limit nothing is measured, and the note says why."""
+    """Past the node limit nothing is measured, and the report's note says why."""
     big = [[str(i * 100 + j) for j in range(100)] for i in range(600)]  # 60k distinct objects
-    assert measure([big]) == (
-        None,
-        "deep size not measured: the sample reaches too much of the heap",
-    )
+    note = f"deep size not measured: the sample reaches over {DEEP_SIZE_NODES:,} objects"
+    assert measure([big]) == (None, note)
+    assert measure_for_report([big]) == (None, note)
     assert deep_size([big]) is None
+
+
+def test_a_spent_deadline_is_noted_as_out_of_time() -> None:
+    """A walk past its deadline measures nothing and says the budget ran out."""
+    sample = [[b"x"] * 10 for _ in range(2000)]
+    assert measure_for_report(sample, deadline=1e-9) == (
+        None,
+        "deep size not measured: the evidence budget ran out",
+    )
+
+
+def test_the_normal_ways_of_sizing_leave_the_report_quiet() -> None:
+    """pympler, or the own walk where pympler would run code or add a __dict__: no note."""
+    for sample in ([Slotted("a", [b"x"])], [Hostile()], [Empty(), Empty()]):
+        size, note = measure_for_report(sample)
+        assert size is not None
+        assert note is None
+
+
+def test_pympler_failing_on_a_sample_is_noted(monkeypatch: pytest.MonkeyPatch) -> None:
+    """When pympler raises on a vetted sample, the own walk's figure stands, with a note."""
+
+    class Broken:
+        def asizeof(self, *objects: object) -> int:
+            raise RuntimeError("pympler broke")
+
+    monkeypatch.setattr(pympler.asizeof, "Asizer", Broken)
+    size, note = measure_for_report([Slotted("a", [b"x" * 10])])
+    assert size == deep_size([Slotted("a", [b"x" * 10])])
+    assert note == "deep size by leakguard's own walk (pympler failed on this sample)"
 
 
 def test_pympler_is_imported_without_pulling_numpy_in() -> None:

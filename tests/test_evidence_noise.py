@@ -5,11 +5,14 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
+import threading
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from leakguard._noise import ALLOWLIST, check_rules, holder, ignored
+from leakguard._paths import retention_path
 from leakguard._signature import signature
 
 PATH = ("shop.orders (module)", "_recent (list)", "OrderDTO")
@@ -117,6 +120,26 @@ def test_allowlist_silences_the_re_cache_but_not_user_types() -> None:
     assert not ignored("container", "builtins.dict#1", None, [], path=re_cache, allowlist=False)
     assert ignored("type", "typing._GenericAlias", None, [])
     assert not ignored("type", "shop.orders.OrderDTO", None, [], path=PATH)
+
+
+def test_threads_still_starting_are_not_a_growing_container() -> None:
+    """threading._limbo, holding threads started but not yet running, is allowlisted."""
+    # Holding the lock keeps the new thread in _limbo: its bootstrap needs the lock to leave.
+    lock: Any = vars(threading)["_active_limbo_lock"]
+    go = threading.Event()
+    worker = threading.Thread(target=go.wait, daemon=True)
+    with lock:
+        worker.start()
+        limbo: Any = vars(threading)["_limbo"]
+        starting = worker in limbo
+        path = retention_path(limbo, seconds=1.0) or ()
+        name = f"builtins.dict#{id(limbo):x}"
+    go.set()
+    worker.join()
+    assert starting
+    assert holder(path) == "threading._limbo"
+    assert ignored("container", name, None, [], path=path)
+    assert not ignored("container", name, None, [], path=path, allowlist=False)
 
 
 def test_every_allowlist_entry_is_a_valid_rule() -> None:
