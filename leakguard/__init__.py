@@ -9,6 +9,7 @@ from leakguard._check import LeakError, check
 from leakguard._config import Options
 from leakguard._graph import graph
 from leakguard._guard import Guard
+from leakguard._metrics import register_metrics
 from leakguard._middleware import ASGIMiddleware, WSGIMiddleware
 from leakguard._report import Report
 from leakguard._snapshot import Census, Container, GcStats, Process, Resources, Snapshot
@@ -34,6 +35,7 @@ __all__ = [
     "current",
     "graph",
     "on_leak",
+    "register_metrics",
     "start",
     "stop",
     "take_census",

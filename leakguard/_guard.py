@@ -95,7 +95,6 @@ class Guard:
         self._frozen = gc.get_freeze_count()
         self._pause_total = 0.0
         self._pause_max = 0.0
-        self._started = self._clock()
         self._started_mono = time.monotonic()
         self._failures = 0
         self._gc.reset()
@@ -143,6 +142,17 @@ class Guard:
         """What the guard knows now, as a :class:`Report`."""
         with self._lock:
             return self._report(())
+
+    def overhead(self) -> dict[str, float]:
+        """The guard's own cost so far: ``pause_total`` and ``pause_max`` (seconds),
+        ``share`` of wall time paused, and ``samples`` taken."""
+        elapsed = max(time.monotonic() - self._started_mono, 1e-9)
+        return {
+            "pause_total": self._pause_total,
+            "pause_max": self._pause_max,
+            "share": self._pause_total / elapsed,
+            "samples": float(self._index),
+        }
 
     @property
     def snapshots(self) -> tuple[Snapshot, ...]:
@@ -315,16 +325,9 @@ class Guard:
     # -- acting -------------------------------------------------------------
 
     def _report(self, new: tuple[tuple[str, str], ...]) -> Report:
-        share = self._pause_total / max(self._clock() - self._started, 1e-9)
-        overhead = {
-            "pause_total": self._pause_total,
-            "pause_max": self._pause_max,
-            "share": share,
-            "samples": float(self._index),
-        }
         last = self._snapshots[-1] if self._snapshots else None
         return build_report(
-            self._history, tuple(self._book.values()), new, last, self._index, overhead
+            self._history, tuple(self._book.values()), new, last, self._index, self.overhead()
         )
 
     def _announce(self, new: list[Suspect]) -> None:
