@@ -71,7 +71,7 @@ class Checker:
         subject = f"the block at {caller.f_code.co_filename}:{caller.f_lineno}"
         del caller
         rep = Repetition(self.options)
-        rep.begin()
+        rep.begin(single=True)
         self._active.append((rep, subject))
         return self
 

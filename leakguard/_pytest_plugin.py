@@ -81,15 +81,15 @@ class Runner:
         """Repeat a checked test's call once its real first run has passed."""
         rep = item.stash.get(STATE, None)
         if rep is not None:
-            rep.begin()
+            rep.begin(single=item.stash[PLAN].mode == "once")
         result = yield
         if rep is not None and item.stash[PLAN].mode == "repeat":
             try:
                 rep.first_run_done()
                 rep.repeat(item.runtest)
             finally:
-                # Before teardown: fixtures must never see leakguard's tracemalloc.
-                rep.finish(getattr(item, "funcargs", {}).values())
+                # Before teardown: fixtures must see neither leakguard's tracemalloc nor its freeze.
+                rep.finish()
         return result
 
 

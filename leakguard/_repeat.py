@@ -14,99 +14,25 @@ from __future__ import annotations
 
 import fnmatch
 import warnings
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
 
 from leakguard._noise import ignored
 from leakguard._repeat_evidence import (
     TraceWindow,
+    born_holders,
     growing_lines,
-    held_from,
     lines,
     retention_path,
     sites_of,
+    still_held,
     with_packages,
 )
 from leakguard._repeat_probe import Freezer, Sample, ids_of, instances, settled_blocks, take_sample
 from leakguard._repeat_rank import is_user_type, rank
+from leakguard._repeat_verdict import Growth, RepeatFailed, RepeatOptions, Verdict
 from leakguard._suspect import Site
 
-
-@dataclass(frozen=True, slots=True)
-class RepeatOptions:
-    """How one check repeats and judges.
-
-    Attributes:
-        warmup: runs before measuring, the real (first) run included.
-        iterations: measured runs; a leak grows on every one of them.
-        min_growth: objects of one type a run must add to count as growth.
-        min_blocks: allocated blocks a run must add to count as memory growth.
-        traced_runs: extra runs under tracemalloc when something grew (0: none).
-        trace_frames: frames tracemalloc keeps during the traced runs.
-        survivors: single-run checks fail when this many objects of one of the
-            user's own types outlive the run.
-        ignore: type-name patterns (fnmatch on the full or short name) never reported.
-        path_seconds: time budget for finding who holds a leaked object.
-    """
-
-    warmup: int = 2
-    iterations: int = 3
-    min_growth: int = 1
-    min_blocks: int = 1
-    traced_runs: int = 3
-    trace_frames: int = 1
-    survivors: int = 10
-    ignore: tuple[str, ...] = ()
-    path_seconds: float = 1.0
-
-
-@dataclass(frozen=True, slots=True)
-class Growth:
-    """One series that grew.
-
-    Attributes:
-        kind: ``type``, ``memory``, ``threads`` or ``fds``.
-        name: the full type name, or ``blocks``/``threads``/``fds``.
-        per_run: growth in each measured run, oldest first (single-run: one value).
-        unit: what is counted: ``objects``, ``blocks``, ``threads``, ``fds``.
-        survived: how many made by the runs after the mark (the traced runs, or the
-            measured runs after the first) were still alive after the caller's
-            cleanup (for threads and fds: the level above the start; None: not checked).
-        sites: where the growth was allocated.
-        path: who holds one leaked object, root first.
-    """
-
-    kind: str
-    name: str
-    per_run: tuple[int, ...]
-    unit: str = "objects"
-    survived: int | None = None
-    sites: tuple[Site, ...] = ()
-    path: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True, slots=True)
-class Verdict:
-    """The outcome of one check.
-
-    Attributes:
-        leaked: whether the check fails.
-        growths: what grew, the most telling first (may be non-empty when not leaked:
-            survivors of a single run below the threshold are listed for information).
-        mode: ``repeat`` or ``once``.
-        runs: how many times the code ran.
-        changed: why repetition was abandoned, when a repeated run failed.
-    """
-
-    leaked: bool
-    growths: tuple[Growth, ...] = ()
-    mode: str = "repeat"
-    runs: int = 1
-    changed: str | None = None
-
-
-class RepeatFailed(Exception):
-    """A repeated run raised: the code depends on running once."""
+__all__ = ["Growth", "RepeatFailed", "RepeatOptions", "Repetition", "Verdict", "run_repeated"]
 
 
 class Repetition:
@@ -127,37 +53,83 @@ class Repetition:
         self._lines: tuple[Site, ...] = ()
         self._marks: dict[str, set[int]] | None = None
         self._marked_runs = 0
-        self._kept: tuple[Site, ...] | None = None
+        self._holders: dict[tuple[int, int], tuple[str, int]] | None = None
+        self._finished = False
 
-    def begin(self) -> None:
-        """Freeze the heap as it is and read the starting levels."""
-        self._freezer.freeze()
-        self._start = take_sample()
+    def begin(self, *, single: bool = False) -> None:
+        """Read the starting levels before the real run; the heap is left as it is.
+
+        The real run must see the interpreter as it would without leakguard (a
+        test may walk ``gc.get_referrers`` or collect a cycle through old objects),
+        so nothing is frozen yet.
+
+        Args:
+            single: the check will judge this one run (:meth:`survivors`): count the
+                whole heap by type now, at the cost of one full census.
+        """
+        self._start = take_sample() if single else take_sample(census=False)
 
     def first_run_done(self) -> None:
-        """Count the real run that the caller made itself."""
+        """Count the real run that the caller made; freeze the heap for the repeats.
+
+        From here on collections and counts see only what the repeats make. A
+        repeat that fails is judged by what the repeats before it left alive.
+        """
         self.runs = 1
+        self._freezer.freeze()
+        start = self._start
+        now = take_sample()
+        if start is not None:
+            now = Sample(now.types, now.blocks, start.threads, start.fds)
+        self._start = now
 
     def repeat(self, call: Callable[[], object]) -> None:
         """Run the remaining warm-ups and the measured runs; stop at the first failure.
+
+        A repeat that fails on the frozen heap is tried again, from its warm-up, on
+        the heap as it is (slower): code that walks ``gc.get_referrers`` or collects
+        a cycle through older objects sees the difference, and is not to blame.
 
         Args:
             call: runs the code once more; its return value is dropped.
         """
         try:
-            for _ in range(self.options.warmup - 1):
-                self._run(call)
-            self._last = take_sample()
-            self._settled = settled_blocks()
-            for _ in range(self.options.iterations):
-                self._measure(call)
-            if self._growing() and self.options.traced_runs:
-                self._traced(call)
-            else:
-                self._ids = self._born([name for kind, name in self._growing() if kind == "type"])
+            self._repeat(call)
         except RepeatFailed as exc:
-            self.changed = str(exc)
-            self._series.clear()
+            if not self._freezer.active:
+                self.changed = str(exc)
+                self._series.clear()
+                return
+            self._restart_thawed()
+            try:
+                self._repeat(call)
+            except RepeatFailed:
+                self.changed = str(exc)  # the first failure says what the code did
+                self._series.clear()
+
+    def _restart_thawed(self) -> None:
+        self._freezer.thaw()
+        self._window.close()
+        self._series.clear()
+        self._ids, self._sites, self._lines = {}, {}, ()
+        self._marks, self._marked_runs = None, 0
+        start = self._start
+        now = take_sample()  # the whole heap, once: counts compare against it now
+        if start is not None:
+            now = Sample(now.types, now.blocks, start.threads, start.fds)
+        self._start = now
+
+    def _repeat(self, call: Callable[[], object]) -> None:
+        for _ in range(self.options.warmup - 1):
+            self._run(call)
+        self._last = take_sample()
+        self._settled = settled_blocks()
+        for _ in range(self.options.iterations):
+            self._measure(call)
+        if self._growing() and self.options.traced_runs:
+            self._traced(call)
+        else:
+            self._ids = self._born([name for kind, name in self._growing() if kind == "type"])
 
     def _run(self, call: Callable[[], object]) -> None:
         self.runs += 1
@@ -263,24 +235,24 @@ class Repetition:
             self._sites[name] = sites_of(self._window, sample) or with_packages(self._lines[:3])
             del sample
 
-    def finish(self, roots: Iterable[object] = ()) -> None:
-        """End the runs: settle the memory evidence and close the trace window; idempotent.
+    def finish(self) -> None:
+        """End the runs before the caller's cleanup: close the trace window, thaw the heap.
 
-        Called before the caller's cleanup (a test's fixture teardown), which must
-        never see leakguard's tracing. Lines whose growth the roots hold (a test's
-        fixture values: a list fixture filled with strings) are the roots' state,
-        released by that cleanup, and are not kept as memory growth.
-
-        Args:
-            roots: objects the caller's cleanup releases; none of them is kept.
+        The cleanup (a test's fixture teardown) must see neither leakguard's tracing
+        nor its frozen heap. Untracked objects born on the lines whose memory grew
+        are found by holder first, while their tracebacks can still be read, so
+        that :meth:`confirm` can tell whether the cleanup released them. A check
+        that fell back to a single-run judgement keeps its heap frozen until then
+        (its counts compare against a frozen start). Idempotent.
         """
-        if self._kept is None:
-            keys = {(s.filename, s.lineno) for s in self._lines}
-            held = held_from(roots, keys) if keys and self._window.is_open else {}
-            floor = max(self.options.traced_runs, 1)
-            self._kept = tuple(
-                s for s in self._lines if held.get((s.filename, s.lineno), 0) < floor
-            )
+        if self._finished:
+            return
+        self._finished = True
+        memory = any(kind == "memory" for kind, _ in self._growing())
+        if self.changed is None:
+            self._freezer.thaw()
+        if memory and self._lines and self._window.is_open:
+            self._holders = born_holders({(s.filename, s.lineno) for s in self._lines})
         self._window.close()
 
     def _ignored(self, name: str) -> bool:
@@ -303,7 +275,7 @@ class Repetition:
         growing = self._growing()
         if not growing:
             return Verdict(leaked=False, runs=self.runs)
-        now = take_sample()
+        now = take_sample(census=False)
         growths = [g for g in (self._confirmed(key, now) for key in growing) if g is not None]
         if any(g.kind == "type" for g in growths):
             growths = [g for g in growths if g.kind != "memory"]
@@ -333,10 +305,13 @@ class Repetition:
     def _memory(self, per_run: tuple[int, ...]) -> Growth | None:
         if not self.options.traced_runs or not self.options.trace_frames:
             return Growth("memory", "blocks", per_run, unit="blocks")
-        # Lines that grew on every traced run, less what the caller's cleanup releases.
-        if not self._kept:
+        # Objects born on the lines that grew in every traced run, still held after cleanup.
+        held = still_held(self._holders or {})
+        floor = self.options.traced_runs
+        kept = tuple(s for s in self._lines if held.get((s.filename, s.lineno), 0) >= floor)
+        if not kept:
             return None
-        return Growth("memory", "blocks", per_run, unit="blocks", sites=with_packages(self._kept))
+        return Growth("memory", "blocks", per_run, unit="blocks", sites=with_packages(kept))
 
     def _with_paths(self, growths: list[Growth]) -> list[Growth]:
         """Find who holds one leaked object of the first leaked type (heap thawed)."""

@@ -15,8 +15,7 @@ import os
 import sys
 import sysconfig
 import tracemalloc
-import types
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import replace
 
 from leakguard._packages import package_of
@@ -27,12 +26,13 @@ from leakguard._tracing import TraceWindow, object_frames
 __all__ = [
     "LineKey",
     "TraceWindow",
+    "born_holders",
     "growing_lines",
-    "held_from",
     "is_user_file",
     "lines",
     "retention_path",
     "sites_of",
+    "still_held",
     "with_packages",
 ]
 
@@ -48,9 +48,6 @@ def _library_dirs() -> tuple[str, ...]:
 
 
 _LIBRARY_DIRS = _library_dirs()
-# Not followed when looking for what a fixture holds: through these, everything
-# (module globals, other tests' state) would look held by the fixture.
-_OPAQUE = (type, types.ModuleType, types.FunctionType, types.FrameType, types.CodeType)
 
 
 @functools.lru_cache(maxsize=1024)
@@ -125,39 +122,58 @@ def retention_path(obj: object, seconds: float) -> tuple[str, ...]:
     return tuple(path) if path else ()
 
 
-def held_from(
-    roots: Iterable[object], keys: set[LineKey], depth: int = 6, budget: int = 50_000
-) -> dict[LineKey, int]:
-    """Count traced objects born on ``keys`` lines that the roots hold, per line.
+def _untracked_edges() -> Iterator[tuple[object, object]]:
+    """Every (holder, object) reference to an object the collector does not track.
 
-    A bounded walk of references (through containers and instances, never through
-    modules, classes, functions or frames; ``type(obj)`` only, so no user code
-    runs), reading each object's traceback, so it must run while the trace window
-    is open.
+    Starts from the tracked objects and descends into untracked dicts and tuples
+    (CPython stops tracking those that hold only atomic values), each once.
+    """
+    objects = gc.get_objects()
+    seen: set[int] = set()
+    try:
+        for root in objects:
+            stack = [root]
+            while stack:
+                holder = stack.pop()
+                for ref in gc.get_referents(holder):
+                    if gc.is_tracked(ref):
+                        continue
+                    yield holder, ref
+                    if type(ref) in (dict, tuple) and id(ref) not in seen:
+                        seen.add(id(ref))
+                        stack.append(ref)
+    finally:
+        del objects
+
+
+def born_holders(keys: set[LineKey]) -> dict[tuple[int, int], LineKey]:
+    """Find untracked objects (str, bytes, numbers) born on ``keys`` lines, with their holders.
+
+    Such objects are invisible to the collector: they are found through the
+    objects it tracks (the heap must be thawed), and their birth line is read
+    from their traceback, so this must run while the trace window is open.
 
     Args:
-        roots: where to start (a test's fixture values); none of them is kept.
-        keys: the (filename, lineno) lines of interest.
-        depth: how many references away from a root to look.
-        budget: the most objects to visit.
+        keys: the (filename, lineno) lines whose memory grew.
 
     Returns:
-        line -> how many objects born there were reached.
+        (id of the holder, id of the object) -> the object's birth line; ids only.
     """
-    found: dict[LineKey, int] = {}
-    seen: set[int] = set()
-    level = [r for r in roots if not issubclass(type(r), _OPAQUE)]
-    for _ in range(depth + 1):
-        following: list[object] = []
-        for obj in level:
-            if id(obj) in seen or len(seen) >= budget:
-                continue
-            seen.add(id(obj))
-            frames = object_frames(obj)
-            if frames and (frames[0][0], frames[0][1]) in keys:
-                key = (frames[0][0], frames[0][1])
-                found[key] = found.get(key, 0) + 1
-            following.extend(r for r in gc.get_referents(obj) if not issubclass(type(r), _OPAQUE))
-        level = following
-    del level
+    found: dict[tuple[int, int], LineKey] = {}
+    for holder, ref in _untracked_edges():
+        frames = object_frames(ref)
+        if frames and (frames[0][0], frames[0][1]) in keys:
+            found[(id(holder), id(ref))] = (frames[0][0], frames[0][1])
     return found
+
+
+def still_held(born: dict[tuple[int, int], LineKey]) -> dict[LineKey, int]:
+    """How many of the references :func:`born_holders` found still exist, per birth line."""
+    held: dict[LineKey, int] = {}
+    if not born:
+        return held
+    for holder, ref in _untracked_edges():
+        line = born.get((id(holder), id(ref)))
+        if line is not None:
+            held[line] = held.get(line, 0) + 1
+    return held

@@ -85,8 +85,15 @@ def count_types(objects: Iterable[object]) -> dict[str, int]:
     return counts
 
 
-def take_sample() -> Sample:
-    """Collect garbage, then read the levels; holds no object past the call."""
+def take_sample(*, census: bool = True) -> Sample:
+    """Collect garbage, then read the levels; holds no object past the call.
+
+    Args:
+        census: count objects by type (with a collection first); without it only
+            the thread and fd levels are read (``types`` empty, ``blocks`` -1).
+    """
+    if not census:
+        return Sample(types={}, blocks=-1, threads=threading.active_count(), fds=count_fds())
     # The type attribute cache keeps a reference per (type, name) it has seen and
     # fills over hundreds of calls; CPython's own -R leak hunter clears it too.
     clear = getattr(sys, "_clear_type_cache", None)

@@ -54,6 +54,20 @@ def test_teardown_saw_no_tracing():
     assert seen == [False]
 """
 
+FIRST_RUN = """
+import gc
+
+FROZEN_AT_IMPORT = gc.get_freeze_count()
+seen = []
+
+def test_records_the_freeze_count():
+    if not seen:
+        seen.append(gc.get_freeze_count())
+
+def test_first_run_saw_the_heap_as_it_was():
+    assert seen[0] == FROZEN_AT_IMPORT
+"""
+
 
 def run(pytester: pytest.Pytester, *args: str) -> pytest.RunResult:
     return pytester.runpytest_subprocess("-p", "no:cacheprovider", *args)
@@ -80,6 +94,12 @@ def test_fixture_teardown_never_sees_the_trace_window(pytester: pytest.Pytester)
     result = run(pytester, "--leakguard", "-rA")
     result.assert_outcomes(passed=1, failed=1)
     result.stdout.fnmatch_lines(["PASSED *test_teardown_saw_no_tracing*"])
+
+
+def test_real_run_sees_the_heap_unfrozen(pytester: pytest.Pytester) -> None:
+    """The test's real (first) run sees the gc as without leakguard; only repeats are frozen."""
+    pytester.makepyfile(FIRST_RUN)
+    run(pytester, "--leakguard").assert_outcomes(passed=2)
 
 
 def test_clean_test_passes(pytester: pytest.Pytester) -> None:
