@@ -13,8 +13,12 @@ from leakguard._suspect import Suspect
 Key = tuple[str, str]
 
 OBJECT_KINDS = ("type", "container")
+COUNTED_KINDS = (*OBJECT_KINDS, "threads", "tasks", "fds")
 LOCKSTEP = 0.15
-"""Two object climbs whose slopes differ by at most this share are one leak."""
+"""Two climbs whose slopes (or slope ratio and the nearest whole number) differ by at most
+this share are one leak."""
+MAX_MULTIPLE = 8
+"""The largest fixed ratio of objects per leaked unit taken as one leak."""
 
 
 class SuspectBook:
@@ -121,12 +125,24 @@ def _one_leak(s: Suspect, announced: Suspect, slopes: dict[Key, float]) -> bool:
     """Whether ``s`` is part of the leak already announced as ``announced``."""
     if s.kind in ("memory", "gc", "site"):
         return True  # process memory follows whatever leaks; sites explain memory growth
-    if announced.kind not in OBJECT_KINDS:
+    if announced.kind not in COUNTED_KINDS or s.kind not in COUNTED_KINDS:
         return False
-    mine, theirs = slopes.get(s.key, 0.0), slopes.get(announced.key, 0.0)
-    if mine > 0 and theirs > 0 and abs(mine - theirs) <= LOCKSTEP * max(mine, theirs):
+    if _in_step(slopes.get(s.key, 0.0), slopes.get(announced.key, 0.0)):
         return True
-    return _held_through(s.path, announced)
+    return announced.kind in OBJECT_KINDS and _held_through(s.path, announced)
+
+
+def _in_step(mine: float, theirs: float) -> bool:
+    """Whether two growth rates move together: equal, or one a small whole multiple of the other.
+
+    Each leaked thread brings three locks and two bound methods, each leaked
+    task a coroutine and a Context: parts of one leak grow in fixed ratios.
+    """
+    if mine <= 0 or theirs <= 0:
+        return False
+    ratio = max(mine, theirs) / min(mine, theirs)
+    whole = round(ratio)
+    return 1 <= whole <= MAX_MULTIPLE and abs(ratio - whole) <= LOCKSTEP
 
 
 def _held_through(path: tuple[str, ...], announced: Suspect) -> bool:

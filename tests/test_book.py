@@ -32,10 +32,10 @@ def test_a_lockstep_climb_of_another_type_is_the_same_leak() -> None:
 
 
 def test_a_climb_at_another_rate_is_a_new_leak() -> None:
-    """A second type growing five times faster is announced as a leak of its own."""
+    """A second type growing 3.65 times faster (no whole ratio) is a leak of its own."""
     book = SuspectBook(confirm=2, verify_gc=False)
     first = trend_of(CLIMB, name="shop.OrderDTO")
-    other = trend_of([1000 + 100 * i for i in range(N)], name="shop.Session")
+    other = trend_of([1000 + 73 * i for i in range(N)], name="shop.Session")
     assert first is not None and other is not None
     history, _ = history_of(CLIMB)
     book.add(book.classify([first], 5)[0], [first], history)
@@ -121,3 +121,18 @@ def test_memory_that_climbs_with_an_object_leak_is_not_announced_again() -> None
     history, _ = history_of(CLIMB)
     book.add(book.classify([dto, mem], 5)[0], [dto, mem], history)
     assert [s.name for s in book.announced_at(5)] == ["shop.OrderDTO"]
+
+
+def test_parts_that_grow_in_a_whole_ratio_are_one_leak() -> None:
+    """Three locks per leaked thread: the lock climb is part of the announced threads leak."""
+    book = SuspectBook(confirm=2, verify_gc=False)
+    threads = trend_of(
+        [10 + 2 * i for i in range(N)], kind="threads", name="threads", unit="threads"
+    )
+    locks = trend_of([100 + 6 * i for i in range(N)], name="_thread.lock")
+    other = trend_of([100 + 7.3 * i for i in range(N)], name="shop.Session")
+    assert threads is not None and locks is not None and other is not None
+    history, _ = history_of(CLIMB)
+    trends = [threads, locks, other]
+    book.add(book.classify(trends, 5)[0], trends, history)
+    assert [s.name for s in book.announced_at(5)] == ["shop.Session", "threads"]
