@@ -21,6 +21,7 @@ from typing import Any
 from leakguard._config import Options
 from leakguard._deepsize import DEEP_SIZE_NODES, deep_size, measure_for_report
 from leakguard._evidence_memory import SITE_LIMIT, MemoryLines, noted
+from leakguard._evidence_resources import for_resource
 from leakguard._noise import ignored
 from leakguard._packages import warm as warm_packages
 from leakguard._paths import find_container, iter_instances, retention_path
@@ -194,6 +195,8 @@ class Evidence:
             return [self._for_container(s, deadline)]
         if s.kind in ("memory", "site"):
             return self._for_memory(s, deadline)
+        if s.kind in ("threads", "fds", "tasks"):
+            return [for_resource(s, deadline)]
         return [s]
 
     def _for_type(self, s: Suspect, deadline: float) -> Suspect:

@@ -50,8 +50,13 @@ class Roots:
         self._private_frames: set[int] = set()
 
     @classmethod
-    def collect(cls, skip_thread: int, skip_dir: str) -> Roots:
-        """Modules in ``sys.modules`` and the locals of other threads' running frames."""
+    def collect(cls, skip_thread: int, skip_dir: str, skip: Iterable[int] = ()) -> Roots:
+        """Modules in ``sys.modules`` and the locals of other threads' running frames.
+
+        Frames of ``skip_thread``, of the threads in ``skip`` and of leakguard's own
+        code are not roots, and the search does not walk through them.
+        """
+        skipped = {skip_thread, *skip}
         roots = cls()
         for name, module in list(sys.modules.items()):
             if type(name) is str and issubclass(type(module), types.ModuleType):
@@ -62,7 +67,7 @@ class Roots:
             top,
         ) in sys._current_frames().items():  # the only way to see other threads' frames
             for frame in _stack(top):
-                if ident == skip_thread or frame.f_code.co_filename.startswith(skip_dir):
+                if ident in skipped or frame.f_code.co_filename.startswith(skip_dir):
                     roots._private_frames.add(id(frame))
                 else:
                     roots._add_frame(frame, names.get(ident, "?"))

@@ -130,6 +130,7 @@ def retention_path(
     seconds: float = 1.0,
     notes: list[str] | None = None,
     ignore: Iterable[int] = (),
+    skip_threads: Iterable[int] = (),
 ) -> tuple[str, ...] | None:
     """The shortest chain of references from a root to ``obj``, rendered for humans.
 
@@ -148,11 +149,13 @@ def retention_path(
         notes: a list to append one line to when no path is returned (why not).
         ignore: ``id()`` s of containers that must not count as holders (the
             caller's own lists of sampled objects).
+        skip_threads: idents of threads whose frames are not roots (a thread's
+            own frames always hold its ``Thread`` object).
 
     Returns:
         The rendered path, root first, or None on timeout or when no root holds it.
     """
-    search = _Search(max_depth, seconds, ignore)
+    search = _Search(max_depth, seconds, ignore, skip_threads)
     try:
         chain, problem = search.run(obj)
         if chain is None:
@@ -200,11 +203,14 @@ def retention_chain(
 class _Search:
     """One breadth-first walk up the referrer graph; holds references until clear()."""
 
-    def __init__(self, max_depth: int, seconds: float, ignore: Iterable[int]) -> None:
+    def __init__(
+        self, max_depth: int, seconds: float, ignore: Iterable[int], skip: Iterable[int] = ()
+    ) -> None:
         self.max_depth = max_depth
         self.seconds = seconds
         self.deadline = time.monotonic() + seconds
-        self.roots = Roots.collect(skip_thread=threading.get_ident(), skip_dir=_LEAKGUARD_DIR)
+        me = threading.get_ident()
+        self.roots = Roots.collect(skip_thread=me, skip_dir=_LEAKGUARD_DIR, skip=skip)
         self.link: dict[int, object] = {}  # id(referrer) -> the object it refers to
         self.keep: dict[int, object] = {}  # id -> object, so that ids stay unique
         self.seen: set[int] = set(ignore) | self.roots.private_ids()
