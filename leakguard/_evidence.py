@@ -11,6 +11,8 @@ closes the window after ``trace_samples`` samples or when it costs too much.
 from __future__ import annotations
 
 import dataclasses
+import functools
+import gc
 import itertools
 import time
 import tracemalloc
@@ -51,6 +53,9 @@ TRACE_SECONDS_LIMIT = 600.0
 """Wall-clock seconds a window may stay open, whatever the sampling interval."""
 
 _TRACEABLE = ("type", "container", "memory", "site")
+_LRU_WRAPPER: Any = functools._lru_cache_wrapper
+_LRU_INFO: Any = _LRU_WRAPPER.cache_info
+_WRAPPER_DICT: Any = vars(_LRU_WRAPPER)["__dict__"]
 
 
 class Evidence:
@@ -233,9 +238,14 @@ class Evidence:
             return noted(dataclasses.replace(s, signature=signature((), type_part)), notes)
         items = newest_items(container, SAMPLE)
         try:
-            # A dict's keys are often born elsewhere (ids, names): its values are the leak.
-            held = items[1::2] if issubclass(type(container), dict) else items
-            sites = self._sites(held, notes)
+            # A dict's keys are often born elsewhere (ids, names): its values are the leak,
+            # unless they are shared (small ints, interned strings) and only keys are new.
+            keyed = issubclass(type(container), dict) or type(container) is _LRU_WRAPPER
+            held = items[1::2] if keyed else items
+            sites = self._sites(held, [])
+            if keyed and not sites:
+                sites = self._sites(items[0::2], [])
+            self._noted_sites(list(sites), bool(items), notes)
             budget = min(PATH_SECONDS, deadline - time.monotonic())
             path = retention_path(container, seconds=budget, notes=notes, ignore=(id(items),))
             size, unusual = measure_for_report(items, deadline)
@@ -346,6 +356,23 @@ def newest_items(container: Any, limit: int) -> list[object]:
     if issubclass(tp, (set, frozenset)):
         base = set if issubclass(tp, set) else frozenset
         return list(itertools.islice(base.__iter__(container), limit))
+    if tp is _LRU_WRAPPER:
+        return _lru_items(container, limit)
+    return []
+
+
+def _lru_items(wrapper: Any, limit: int) -> list[object]:
+    """Newest keys and results of an ``lru_cache``, read from its C cache dict.
+
+    The cache dict is the wrapper's only referent of its size that is not its
+    ``__dict__``. A bounded cache's values are link nodes that show nothing to
+    gc, born on the line that called the cached function.
+    """
+    size = _LRU_INFO(wrapper).currsize
+    own = _WRAPPER_DICT.__get__(wrapper)
+    for cache in gc.get_referents(wrapper):
+        if type(cache) is dict and cache is not own and dict.__len__(cache) == size:
+            return newest_items(cache, limit)
     return []
 
 

@@ -29,6 +29,7 @@ from leakguard._pathrender import FrameRoot, Roots, render
 _BATCH = 32  # objects per gc.get_referrers call: its cost grows with the batch size
 _MAX_WIDTH = 20_000  # referrers kept per level; past this the search gives up on width
 _MODULE_DICT: Any = vars(types.ModuleType)["__dict__"]
+_TYPE_DICT: Any = vars(type)["__dict__"]
 _LEAKGUARD_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
 
 
@@ -98,7 +99,11 @@ def iter_instances(
 
 
 def find_container(key: int, type_name_: str) -> object | None:
-    """The gc-tracked object whose ``id()`` is key, if its type has that name.
+    """The object whose ``id()`` is key, if its type has that name.
+
+    Looks among the objects gc tracks, then where untracked caches live (the
+    values of module globals and of their classes' attributes), as the census
+    found them.
 
     Args:
         key: the ``id()`` the census recorded.
@@ -118,9 +123,36 @@ def find_container(key: int, type_name_: str) -> object | None:
                 continue
             obj = chunk[at]
             return obj if type_name(type(obj)) == type_name_ else None
-        return None
     finally:
         del objects
+    found = _in_namespaces(key)
+    return found if found is not None and type_name(type(found)) == type_name_ else None
+
+
+def _in_namespaces(key: int) -> object | None:
+    """A module global, or an attribute of a class that is one, whose ``id()`` is key."""
+    classes: list[object] = []
+    try:
+        for module in list(sys.modules.values()):
+            if not issubclass(type(module), types.ModuleType):
+                continue
+            try:
+                values = list(_MODULE_DICT.__get__(module).values())
+            except Exception:  # a broken module object is not ours to fix
+                continue
+            for value in values:
+                if id(value) == key:
+                    return value  # type: ignore[no-any-return]
+                if issubclass(type(value), type):
+                    classes.append(value)
+        for cls in classes:
+            namespace = _TYPE_DICT.__get__(cls)
+            for value in list(namespace.values()) if namespace is not None else ():
+                if id(value) == key:
+                    return value  # type: ignore[no-any-return]
+        return None
+    finally:
+        classes.clear()
 
 
 def retention_path(
