@@ -22,6 +22,7 @@ from typing import Any
 
 from leakguard._config import Options
 from leakguard._deepsize import DEEP_SIZE_NODES, deep_size, measure_for_report
+from leakguard._detect import is_stdlib_type
 from leakguard._evidence_memory import SITE_LIMIT, MemoryLines, noted
 from leakguard._evidence_resources import for_resource
 from leakguard._noise import ignored
@@ -171,6 +172,7 @@ class Evidence:
         mark: list[object] = []
         self._mark = mark
         out: list[Suspect] = []
+        rules = self.options.ignore
         for s in suspects:
             self._pending.discard(s.key)
             if ignored(s.kind, s.name, None, self.options.ignore):
@@ -184,11 +186,11 @@ class Evidence:
                 found = self._one(s, time.monotonic() + left)
             except Exception as exc:  # evidence is a bonus: report the suspect without it
                 found = [noted(s, [f"evidence failed: {type(exc).__name__}"])]
-            out.extend(
-                x
-                for x in found
-                if not ignored(x.kind, x.name, x.signature, self.options.ignore, path=x.path)
-            )
+            # A loop, not a generator: a closure over self would give enrich a cell that
+            # tracemalloc blames on the caller's line (cells are made before a frame starts).
+            for x in found:
+                if not ignored(x.kind, x.name, x.signature, rules, path=x.path):
+                    out.append(x)
         self._mark = None
         del mark
         return out
@@ -206,12 +208,20 @@ class Evidence:
 
     def _for_type(self, s: Suspect, deadline: float) -> Suspect:
         notes: list[str] = []
-        sample = self._instances(s.name, deadline)
+        sites, sample, alive = self._type_sites(s.name, deadline)
         try:
+            # The newest instances of a builtin or stdlib type are often someone else's
+            # (a cell of a library's closure): only ones born at the leak's line will do.
+            if not sample and not (tracemalloc.is_tracing() and is_stdlib_type(s.name)):
+                sample = self._instances(s.name, deadline)
             if not sample:
-                notes.append("no live instance found (the type is not tracked by gc)")
+                notes.append(
+                    "no allocation site or path: none of its instances was born while tracing"
+                    if alive
+                    else "no live instance found (the type is not tracked by gc)"
+                )
                 return noted(dataclasses.replace(s, signature=signature((), s.name)), notes)
-            sites = self._type_sites(s.name, bool(sample), notes, deadline)
+            self._noted_sites(list(sites), True, notes)
             path = _first_path(sample, deadline, notes, (id(sample),))
             size, unusual = measure_for_report(sample, deadline)
             notes.extend([unusual] if unusual else [])
@@ -293,18 +303,19 @@ class Evidence:
             walk.close()
         return found
 
-    def _type_sites(
-        self, name: str, any_alive: bool, notes: list[str], deadline: float
-    ) -> tuple[Site, ...]:
+    def _type_sites(self, name: str, deadline: float) -> tuple[tuple[Site, ...], list[object], int]:
+        """Sites of a type's instances, a few born at the top site, and how many were read."""
         # Collections merge generations out of creation order, so the newest few
         # instances may predate the window: read on until enough were traced.
         walk = iter_instances(name, born_before=self._mark)
         try:
             limited = _until(itertools.islice(walk, SITE_SCAN), deadline)
-            sites = self.window.sites_of(limited, SITE_LIMIT, enough=SAMPLE * 4)
+            sites, sample, read = self.window.sample_sites(
+                limited, SITE_LIMIT, enough=SAMPLE * 4, keep=SAMPLE
+            )
         finally:
             walk.close()
-        return self._noted_sites(sites, any_alive, notes)
+        return tuple(sites), sample, read
 
     def _sites(self, objects: Sequence[object], notes: list[str]) -> tuple[Site, ...]:
         return self._noted_sites(self.window.sites_of(objects, SITE_LIMIT), bool(objects), notes)

@@ -124,22 +124,45 @@ class TraceWindow:
             One :class:`Site` per line, counting the objects born there. Objects born
             while tracing was off, or by leakguard itself, are not counted.
         """
+        return self.sample_sites(objects, limit, enough=enough)[0]
+
+    def sample_sites(
+        self, objects: Iterable[object], limit: int, *, enough: int | None = None, keep: int = 0
+    ) -> tuple[list[Site], list[object], int]:
+        """Allocation sites as :meth:`sites_of`, with a few objects born at the top one.
+
+        Args:
+            objects: suspect objects; may be a lazy iterable.
+            limit: the most sites to return.
+            enough: stop reading objects once this many had a traceback.
+            keep: the most objects born at the most common line to return, in the
+                order read (the caller must drop them soon).
+
+        Returns:
+            (sites, objects born at the first site, how many objects were read).
+        """
         if not tracemalloc.is_tracing():
-            return []
+            return [], [], 0
         counts: collections.Counter[tuple[str, int]] = collections.Counter()
-        traced = 0
+        kept: dict[tuple[str, int], list[object]] = {}
+        traced = read = 0
         for obj in objects:
+            read += 1
             frames = object_frames(obj)
             line = _site_line(tuple(frames)) if frames else None
             if line is None:  # not traced, or leakguard's own
                 continue
             counts[line] += 1
+            if keep and len(at := kept.setdefault(line, [])) < keep:
+                at.append(obj)
             traced += 1
             if enough is not None and traced >= enough:
                 break
-        return [
-            Site(f, n, count=c, package=package_of(f)) for (f, n), c in counts.most_common(limit)
-        ]
+        top = counts.most_common(limit)
+        sample = kept.get(top[0][0], []) if top else []
+        kept.clear()
+        sites = [Site(f, n, count=c, package=package_of(f)) for (f, n), c in top]
+        return sites, sample, read
 
     def growing_lines(
         self, since: tracemalloc.Snapshot | None, limit: int, *, deadline: float | None = None
