@@ -58,15 +58,15 @@ class MemoryLines:
         Returns:
             The suspect (with a note when deferred) and a ``site`` suspect per grown line.
         """
-        found = self.lines(s, deadline)
         if traced < self.options.trace_samples:
             # A climb confirms a sample or two after the window opens: too little growth
-            # to name a line (a buffer grows by reallocation, every few samples). Keep
-            # tracing; late() returns the lines when the window has seen enough.
+            # to name a line (a buffer grows by reallocation, every few samples), and the
+            # lines seen so far are whatever happened to be allocated, not what grows.
+            # Keep tracing; late() returns the lines when the window has seen enough.
             self.deferred[s.key] = s
             more = self.options.trace_samples - traced
-            found[0] = noted(found[0], [f"allocation lines: tracing {more} more sample(s)"])
-        return found
+            return [noted(s, [f"allocation lines: tracing {more} more sample(s)"])]
+        return self.lines(s, deadline)
 
     def lines(self, s: Suspect, deadline: float, index: int | None = None) -> list[Suspect]:
         """The suspect with its top lines, and a ``site`` suspect for each line that grew."""
