@@ -187,9 +187,12 @@ def test_memory_suspect_brings_site_suspects_for_untracked_leaks(load_module: Lo
     mod = load_module(
         "_cache = []\n\ndef remember(n):\n    _cache.extend('x' * 200 + str(i) for i in range(n))\n"
     )
-    evidence = Evidence(Options())
+    opts = Options()
+    evidence = Evidence(opts)
     evidence.watch([suspect("memory", "blocks")])
     try:
+        for _ in range(opts.trace_samples):  # the window has seen enough samples to tell
+            evidence.step()
         mod.remember(3000)
         found = evidence.enrich([suspect("memory", "blocks", 3000)])
     finally:
@@ -198,6 +201,22 @@ def test_memory_suspect_brings_site_suspects_for_untracked_leaks(load_module: Lo
     assert found[0].kind == "memory" and found[0].sites
     assert sites[0].name == f"{mod.__file__}:4"
     assert sites[0].unit == "bytes" and sites[0].growth >= 3000 * 200
+
+
+def test_a_young_window_names_no_lines_for_memory_yet(load_module: LoadModule) -> None:
+    """Confirmed right after the window opened, a memory suspect waits for its lines."""
+    mod = load_module(
+        "_cache = []\n\ndef remember(n):\n    _cache.extend(str(i) * 50 for i in range(n))\n"
+    )
+    evidence = Evidence(Options())
+    evidence.watch([suspect("memory", "blocks")])
+    try:
+        mod.remember(3000)
+        found = evidence.enrich([suspect("memory", "blocks", 3000)])
+    finally:
+        evidence.close()
+    assert [s.kind for s in found] == ["memory"] and found[0].sites == ()
+    assert any("tracing" in note for note in found[0].notes)
 
 
 def test_enrich_drops_suspects_silenced_by_signature(load_module: LoadModule) -> None:
