@@ -13,10 +13,12 @@ runs, never the objects.
 from __future__ import annotations
 
 import fnmatch
+import gc
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 
 from leakguard._noise import ignored
+from leakguard._repeat_births import Births
 from leakguard._repeat_evidence import (
     TraceWindow,
     born_holders,
@@ -47,12 +49,12 @@ class Repetition:
         self._start: Sample | None = None
         self._last: Sample | None = None
         self._settled = 0
-        self._series: dict[tuple[str, str], list[int]] = {}
+        self._series: dict[tuple[str, str], tuple[int, ...]] = {}
         self._ids: dict[str, set[int]] = {}
         self._sites: dict[str, tuple[Site, ...]] = {}
         self._lines: tuple[Site, ...] = ()
-        self._marks: dict[str, set[int]] | None = None
-        self._marked_runs = 0
+        # (run, type name) -> ids packed in bytes: nothing the census would count.
+        self._births = Births()
         self._holders: dict[tuple[int, int], tuple[str, int]] | None = None
         self._finished = False
 
@@ -112,7 +114,7 @@ class Repetition:
         self._window.close()
         self._series.clear()
         self._ids, self._sites, self._lines = {}, {}, ()
-        self._marks, self._marked_runs = None, 0
+        self._births = Births()
         start = self._start
         now = take_sample()  # the whole heap, once: counts compare against it now
         if start is not None:
@@ -129,7 +131,7 @@ class Repetition:
         if self._growing() and self.options.traced_runs:
             self._traced(call)
         else:
-            self._ids = self._born([name for kind, name in self._growing() if kind == "type"])
+            self._ids = self._births.of([name for kind, name in self._growing() if kind == "type"])
 
     def _run(self, call: Callable[[], object]) -> None:
         self.runs += 1
@@ -151,43 +153,31 @@ class Repetition:
         last = self._last
         assert last is not None
         for name, n in now.types.items():
-            self._series.setdefault(("type", name), []).append(n - last.types.get(name, 0))
+            self._add(("type", name), n - last.types.get(name, 0))
         for name in last.types.keys() - now.types.keys():
-            self._series.setdefault(("type", name), []).append(-last.types[name])
-        self._series.setdefault(("memory", "blocks"), []).append(now.blocks - self._settled)
-        self._series.setdefault(("threads", "threads"), []).append(now.threads - last.threads)
+            self._add(("type", name), -last.types[name])
+        self._add(("memory", "blocks"), now.blocks - self._settled)
+        self._add(("threads", "threads"), now.threads - last.threads)
         if now.fds >= 0 and last.fds >= 0:
-            self._series.setdefault(("fds", "fds"), []).append(now.fds - last.fds)
+            self._add(("fds", "fds"), now.fds - last.fds)
         self._last = now
         del last, now
-        if self._marks is None and not self.options.traced_runs:
-            floor = max(self.options.min_growth, 1)
-            self._mark(
-                [
-                    name
-                    for (kind, name), v in self._series.items()
-                    if kind == "type" and v[-1] >= floor
-                ]
-            )
+        self._track_births()
         # Blocks are counted again once this bookkeeping is done, so that what it
-        # allocates (series lists, the kept sample) is never seen as the code's growth.
+        # allocates (series, births, the kept sample) is never seen as the code's growth.
         self._settled = settled_blocks()
 
-    def _mark(self, names: Sequence[str]) -> None:
-        """Remember which objects of the named types exist now, before the runs judged by id.
+    def _add(self, key: tuple[str, str], growth: int) -> None:
+        # Tuples of ints, not lists: the collector stops tracking them, so a series
+        # started for a type first seen in this run is never counted as a new object.
+        self._series[key] = (*self._series.get(key, ()), growth)
 
-        Only objects born after this mark are counted as survivors of the check:
-        the ones alive before (a first run's fixture state, caches, leakguard's own
-        lazy imports) are not the growth of the runs that follow, whatever
-        happens to them at cleanup.
-        """
-        self._marks = ids_of(names)
-        self._marked_runs = max((len(v) for v in self._series.values()), default=0)
-
-    def _born(self, names: Sequence[str]) -> dict[str, set[int]]:
-        """The ids of live objects of each named type born after the mark."""
-        marks = self._marks or {}
-        return {name: ids - marks.get(name, set()) for name, ids in ids_of(names).items()}
+    def _track_births(self) -> None:
+        # Suspects are the types that grew in the first measured run: a leak grows on every run.
+        floor = max(self.options.min_growth, 1)
+        self._births.after_run(
+            n for (k, n), v in self._series.items() if k == "type" and v[-1] >= floor
+        )
 
     def _growing(self) -> list[tuple[str, str]]:
         """Series that grew on every measured run so far, past their thresholds.
@@ -214,7 +204,29 @@ class Repetition:
         # Reading the lines made objects of its own: measure from after it.
         self._last = take_sample()
         self._settled = settled_blocks()
-        self._mark([name for kind, name in self._growing() if kind == "type"])
+        try:
+            self._lines = self._traced_lines(call, before)
+        except RepeatFailed:
+            # The code notices tracemalloc (it asserts it is off, or traces itself):
+            # judge by the measured runs alone, without saying where.
+            self._window.close()
+            measured = self.options.iterations
+            self._series = {key: v[:measured] for key, v in self._series.items()}
+            self._births.keep_first(measured - 1)
+            self._lines = ()
+        types = [name for kind, name in self._growing() if kind == "type"]
+        self._ids = self._births.of(types)
+        for name in types if self._window.is_open else ():
+            sample = instances(name, self._ids[name], 50)
+            # Objects with an inline __dict__ have no traceback on 3.11: fall back
+            # to the lines whose live blocks grew in the traced runs.
+            self._sites[name] = sites_of(self._window, sample) or with_packages(self._lines[:3])
+            del sample
+
+    def _traced_lines(
+        self, call: Callable[[], object], before: dict[tuple[str, int], tuple[int, int]]
+    ) -> tuple[Site, ...]:
+        """Run the traced runs; the lines whose live blocks grew on every one of them."""
         steady: set[tuple[str, int]] | None = None
         last = before
         for _ in range(self.options.traced_runs):
@@ -225,15 +237,7 @@ class Repetition:
             steady = grew if steady is None else steady & grew
             last = now
         found = growing_lines(before, last, self.options.traced_runs)
-        self._lines = tuple(s for s in found if (s.filename, s.lineno) in (steady or set()))
-        types = [name for kind, name in self._growing() if kind == "type"]
-        self._ids = self._born(types)
-        for name in types:
-            sample = instances(name, self._ids[name], 50)
-            # Objects with an inline __dict__ have no traceback on 3.11: fall back
-            # to the lines whose live blocks grew in the traced runs.
-            self._sites[name] = sites_of(self._window, sample) or with_packages(self._lines[:3])
-            del sample
+        return tuple(s for s in found if (s.filename, s.lineno) in (steady or set()))
 
     def finish(self) -> None:
         """End the runs before the caller's cleanup: close the trace window, thaw the heap.
@@ -275,6 +279,7 @@ class Repetition:
         growing = self._growing()
         if not growing:
             return Verdict(leaked=False, runs=self.runs)
+        gc.collect()  # what the cleanup dropped may sit in cycles
         now = take_sample(census=False)
         growths = [g for g in (self._confirmed(key, now) for key in growing) if g is not None]
         if any(g.kind == "type" for g in growths):
@@ -285,12 +290,16 @@ class Repetition:
 
     def _confirmed(self, key: tuple[str, str], now: Sample) -> Growth | None:
         kind, name = key
-        per_run = tuple(self._series[key])
+        per_run = self._series[key]
         if kind == "type":
-            # Only what the runs after the mark made, still alive once cleanup ran.
-            survived = len(self._ids.get(name, set()) & ids_of([name])[name])
-            if survived < (len(per_run) - self._marked_runs) * self.options.min_growth:
+            # What each run after the first measured one made, still alive after cleanup:
+            # all but one of those runs must have left some (an id can be reused).
+            alive = ids_of([name])[name]
+            kept = self._births.survivors(name, alive)
+            enough = sum(n >= self.options.min_growth for n in kept)
+            if not kept or enough < (len(kept) - 1 if len(kept) >= 3 else len(kept)):
                 return None
+            survived = sum(kept)
             return Growth(kind, name, per_run, survived=survived, sites=self._sites.get(name, ()))
         if kind == "memory":
             return self._memory(per_run)
