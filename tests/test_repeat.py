@@ -29,7 +29,6 @@ class Slotted:
 _held: list[object] = []
 _texts: list[str] = []
 _memo: dict[int, OrderDTO] = {}
-_stop = threading.Event()
 
 
 @pytest.fixture(autouse=True)
@@ -122,14 +121,15 @@ def test_strings_released_by_cleanup_after_finish_are_not_a_memory_leak():
 
 def test_thread_never_joined_is_a_leak():
     """A thread started per call and left running is reported as thread growth."""
-    verdict = check(lambda: threading.Thread(target=_stop.wait, daemon=True).start())
+    stop = threading.Event()
+    verdict = check(lambda: threading.Thread(target=stop.wait, daemon=True).start())
     try:
         assert verdict.leaked
         assert "threads" in {g.kind for g in verdict.growths} or any(
             g.name == "threading.Thread" for g in verdict.growths
         )
     finally:
-        _stop.set()
+        stop.set()
 
 
 def test_growth_released_by_cleanup_is_not_a_leak():
@@ -159,6 +159,16 @@ def test_survivors_count_only_objects_born_in_the_judged_runs():
     rep.repeat(call)
     per_test.clear()
     assert not rep.confirm().leaked
+
+
+def test_a_cache_rebuilt_bigger_on_every_run_is_not_a_leak():
+    """Growth whose objects the next run replaces (only the last run's survive) is not a leak."""
+    rebuilt: list[list[OrderDTO]] = [[]]
+
+    def call() -> None:
+        rebuilt[0] = [OrderDTO(i) for i in range(len(rebuilt[0]) + 1)]
+
+    assert not check(call).leaked
 
 
 def test_ignored_type_is_not_reported():
@@ -192,6 +202,18 @@ def test_repeat_that_fails_only_on_the_frozen_heap_is_tried_again_thawed():
     assert verdict.changed is None
     assert verdict.runs > 1 + 1 + 3
     assert not verdict.leaked
+
+
+def test_code_that_fails_under_tracing_is_judged_by_its_measured_runs():
+    """A leak in code that asserts tracemalloc is off is still caught, without traced runs."""
+
+    def call() -> None:
+        assert not tracemalloc.is_tracing()
+        _held.append(OrderDTO(1))
+
+    verdict = check(call)
+    assert verdict.leaked and verdict.changed is None
+    assert verdict.growths[0].per_run == (1, 1, 1)
 
 
 def test_warnings_of_repeats_are_not_growth():
