@@ -26,6 +26,10 @@ if str(ROOT) not in sys.path:
 
 from benchmarks import scenarios  # noqa: E402 - needs ROOT on sys.path first
 
+# Samples taken after the announcement, so that late evidence (memory lines, which
+# need a few samples of tracing) is in the report shown.
+LATE_SAMPLES = 7
+
 
 def one(name: str, samples: int) -> dict[str, object]:
     """Run one scenario in this process; return its first report as text."""
@@ -33,6 +37,7 @@ def one(name: str, samples: int) -> dict[str, object]:
 
     scenario = scenarios.load(name)
     reports: list[str] = []
+    announced, took, i = None, 0.0, 0
     scenario.setup()
     try:
         with leakguard.Guard(interval=None) as guard:
@@ -42,12 +47,23 @@ def one(name: str, samples: int) -> dict[str, object]:
                 guard.tick(scenario.work(i))
                 began = time.perf_counter()
                 guard.sample()
-                took = time.perf_counter() - began
-                if reports:
-                    return {"scenario": name, "at": i + 1, "report": reports[0], "pause": took}
+                if reports and announced is None:
+                    announced, took = i + 1, time.perf_counter() - began
+                if announced is not None and i + 1 >= announced + LATE_SAMPLES:
+                    break
+            final = guard.report().to_text()
     finally:
         scenario.teardown()
-    return {"scenario": name, "at": None, "report": "no leak announced", "pause": 0.0}
+    if announced is None:
+        return {"scenario": name, "at": None, "report": "no leak announced", "pause": 0.0}
+    return {
+        "scenario": name,
+        "at": announced,
+        "after": i + 1,
+        "first": reports[0],
+        "report": final,
+        "pause": took,
+    }
 
 
 def main() -> None:
@@ -77,8 +93,9 @@ def main() -> None:
             continue
         result = json.loads(done.stdout.strip().splitlines()[-1])
         print(
-            f"### {name} (announced at sample {result['at']}, "
-            f"that sample took {float(result['pause']) * 1e3:.0f} ms with evidence)\n"
+            f"### {name}\n\nAnnounced at sample {result['at']} (that sample took "
+            f"{float(result['pause']) * 1e3:.0f} ms, evidence included); the report "
+            f"after sample {result.get('after')}:\n"
         )
         print("```text")
         print(result["report"])

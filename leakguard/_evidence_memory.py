@@ -26,6 +26,8 @@ SITE_LIMIT = 5
 """Allocation sites kept per suspect."""
 
 SITE_BYTES = 256 * 1024
+SITE_SHARE = 0.1
+"""A line that holds this share of a memory suspect's growth explains it."""
 """Live bytes born in the window that make a line a ``site`` suspect even as one block."""
 
 MEMORY_TRACE_FACTOR = 2
@@ -74,7 +76,7 @@ class MemoryLines:
         found = [dataclasses.replace(s, sites=tuple(lines))]
         for site in lines[:3]:
             # One growing buffer is one block: bytes count as much as blocks.
-            if site.count >= self.options.min_growth or site.size >= SITE_BYTES:
+            if _explains(site, s):
                 found.append(site_suspect(s, site, index))
         return found
 
@@ -108,6 +110,19 @@ class MemoryLines:
         self.deferred.clear()
         rules = self.options.ignore
         return [x for x in late if not ignored(x.kind, x.name, x.signature, rules, path=x.path)]
+
+
+def _explains(site: Site, s: Suspect) -> bool:
+    """Whether a line holds a real part of a memory suspect's growth.
+
+    A tenth of the growth (bytes for RSS, blocks for allocated blocks), or a
+    buffer of SITE_BYTES: a handful of blocks from an interpreter cache is not
+    what climbs.
+    """
+    if site.size >= SITE_BYTES:
+        return True
+    held = site.count if s.unit == "blocks" else site.size
+    return s.growth > 0 and held >= SITE_SHARE * s.growth
 
 
 def site_suspect(parent: Suspect, site: Site, index: int | None = None) -> Suspect:
