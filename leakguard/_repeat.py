@@ -244,10 +244,9 @@ class Repetition:
 
         The cleanup (a test's fixture teardown) must see neither leakguard's tracing
         nor its frozen heap. Untracked objects born on the lines whose memory grew
-        are found by holder first, while their tracebacks can still be read, so
-        that :meth:`confirm` can tell whether the cleanup released them. A check
-        that fell back to a single-run judgement keeps its heap frozen until then
-        (its counts compare against a frozen start). Idempotent.
+        are found by holder first, while their tracebacks can be read, so that
+        :meth:`confirm` can tell if the cleanup released them. A check that fell back
+        to a single-run judgement stays frozen (its counts compare against a frozen start).
         """
         if self._finished:
             return
@@ -292,11 +291,12 @@ class Repetition:
         kind, name = key
         per_run = self._series[key]
         if kind == "type":
-            # What each run after the first measured one made, still alive after cleanup:
-            # all but one of those runs must have left some (an id can be reused).
+            # Each run's own objects alive after cleanup, as many as the type grows per
+            # run, from all runs but one (freed objects lend their ids to new ones).
             alive = ids_of([name])[name]
             kept = self._births.survivors(name, alive)
-            enough = sum(n >= self.options.min_growth for n in kept)
+            floor = max(self.options.min_growth, min(per_run))
+            enough = sum(n >= floor for n in kept)
             if not kept or enough < (len(kept) - 1 if len(kept) >= 3 else len(kept)):
                 return None
             survived = sum(kept)
