@@ -54,6 +54,18 @@ def _make_cycles(n: int) -> None:
 
 
 @needs_proc
+def test_a_dropped_probe_closes_its_files() -> None:
+    """A probe garbage collected without close() gives its file descriptors back."""
+    before = count_fds()
+    probe = ProcessProbe()
+    probe.read()
+    assert count_fds() > before
+    del probe
+    gc.collect()
+    assert count_fds() == before
+
+
+@needs_proc
 def test_rss_rises_with_a_touched_50mb_buffer(probe: ProcessProbe) -> None:
     """RSS grows by most of a 50 MB buffer once its pages are written."""
     before = probe.read().rss
