@@ -22,6 +22,7 @@ from leakguard._repeat_births import Births
 from leakguard._repeat_evidence import (
     TraceWindow,
     born_holders,
+    cached_only,
     growing_lines,
     lines,
     retention_path,
@@ -291,16 +292,13 @@ class Repetition:
         kind, name = key
         per_run = self._series[key]
         if kind == "type":
-            # Each run's own objects alive after cleanup, as many as the type grows per
-            # run, from all runs but one (freed objects lend their ids to new ones).
             alive = ids_of([name])[name]
-            kept = self._births.survivors(name, alive)
             floor = max(self.options.min_growth, min(per_run))
-            enough = sum(n >= floor for n in kept)
-            if not kept or enough < (len(kept) - 1 if len(kept) >= 3 else len(kept)):
+            kept = self._births.left_by_most(name, alive, floor)
+            # A bounded lru_cache filling up over more calls than the warm-up is no leak.
+            if kept is None or cached_only(name, self._ids.get(name, set()) & alive):
                 return None
-            survived = sum(kept)
-            return Growth(kind, name, per_run, survived=survived, sites=self._sites.get(name, ()))
+            return Growth(kind, name, per_run, survived=kept, sites=self._sites.get(name, ()))
         if kind == "memory":
             return self._memory(per_run)
         start = self._start

@@ -57,6 +57,27 @@ class Births:
         """How many of each run's objects of type ``name`` are among ``alive``."""
         return [len(self.of_run(r, name) & alive) for r in range(self.runs)]
 
+    def left_by_most(self, name: str, alive: set[int], floor: int) -> int | None:
+        """The survivors of type ``name``, if nearly every run left at least ``floor`` of them.
+
+        With three runs or more one may fall short: objects a run made and the
+        cleanup freed lend their ids to new objects, which then pass for survivors,
+        and the reverse can hide one run's.
+
+        Args:
+            name: the full type name.
+            alive: ids of the objects of that type alive now.
+            floor: survivors a run must leave (the type's growth per run).
+
+        Returns:
+            The total of the runs' survivors, or None when too few runs left enough.
+        """
+        kept = self.survivors(name, alive)
+        enough = sum(n >= floor for n in kept)
+        if not kept or enough < (len(kept) - 1 if len(kept) >= 3 else len(kept)):
+            return None
+        return sum(kept)
+
 
 def _pack(ids: set[int]) -> bytes:
     return array("q", sorted(ids)).tobytes()

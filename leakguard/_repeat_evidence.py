@@ -20,6 +20,7 @@ from dataclasses import replace
 
 from leakguard._packages import package_of
 from leakguard._paths import retention_path as _retention_path
+from leakguard._repeat_probe import instances
 from leakguard._suspect import Site
 from leakguard._tracing import TraceWindow, object_frames
 
@@ -27,6 +28,7 @@ __all__ = [
     "LineKey",
     "TraceWindow",
     "born_holders",
+    "cached_only",
     "growing_lines",
     "is_user_file",
     "lines",
@@ -48,6 +50,7 @@ def _library_dirs() -> tuple[str, ...]:
 
 
 _LIBRARY_DIRS = _library_dirs()
+_LRU_WRAPPER = type(functools.lru_cache(maxsize=1)(len))
 
 
 @functools.lru_cache(maxsize=1024)
@@ -177,3 +180,37 @@ def still_held(born: dict[tuple[int, int], LineKey]) -> dict[LineKey, int]:
         if line is not None:
             held[line] = held.get(line, 0) + 1
     return held
+
+
+def cached_only(name: str, ids: set[int], sample: int = 5) -> bool:
+    """Whether the live objects of type ``name`` among ``ids`` are held only by bounded caches.
+
+    A ``functools.lru_cache`` with a ``maxsize`` evicts what it holds once full,
+    so growth it alone keeps is bounded by design, however long it takes to fill.
+    Reads a few objects' referrers (the heap must be thawed); calls no user code.
+
+    Args:
+        name: the full type name.
+        ids: ids of the objects that outlived the cleanup.
+        sample: how many of them to look at.
+    """
+    found = instances(name, ids, sample)
+    try:
+        if not found:
+            return False
+        for obj in found:
+            holders = [r for r in gc.get_referrers(obj) if r is not found]
+            if not holders or not all(_bounded_cache(r) for r in holders):
+                return False
+        return True
+    finally:
+        del found
+
+
+def _bounded_cache(holder: object) -> bool:
+    if type(holder) is not _LRU_WRAPPER:
+        return False
+    try:
+        return holder.cache_info().maxsize is not None
+    except Exception:
+        return False

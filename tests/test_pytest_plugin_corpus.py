@@ -42,7 +42,7 @@ def test_corpus_verdicts(pytester: pytest.Pytester, extra: list[str]) -> None:
     install_corpus(pytester)
     result = pytester.runpytest_subprocess("--leakguard", "-rA", "-p", "no:cacheprovider", *extra)
     seen = outcomes(result)
-    assert len(seen) == 53
+    assert len(seen) == 54
     wrong = {nodeid: got for nodeid, got in seen.items() if got != expected(nodeid)}
     assert wrong == {}
     assert sum(got == "FAILED" for got in seen.values()) == 17

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import gc
+import itertools
 import threading
 import tracemalloc
 import warnings
@@ -95,6 +96,28 @@ def test_bounded_lru_cache_is_not_a_leak():
 
     verdict = check(lambda: [cached(i) for i in range(20)])
     assert not verdict.leaked
+
+
+def test_bounded_lru_cache_fed_a_new_key_each_call_is_not_a_leak():
+    """Results that only an lru_cache with a maxsize holds are bounded, however slowly it fills."""
+    keys = itertools.count()
+
+    @functools.lru_cache(maxsize=64)
+    def parsed(key: int) -> OrderDTO:
+        return OrderDTO(key)
+
+    assert not check(lambda: parsed(next(keys))).leaked
+
+
+def test_unbounded_lru_cache_fed_a_new_key_each_call_is_a_leak():
+    """An lru_cache without a maxsize keeps every result: that growth is a leak."""
+    keys = itertools.count()
+
+    @functools.cache
+    def parsed(key: int) -> OrderDTO:
+        return OrderDTO(key)
+
+    assert check(lambda: parsed(next(keys))).leaked
 
 
 def test_untracked_strings_are_a_memory_leak_with_site():

@@ -3,6 +3,7 @@
 import asyncio
 import dataclasses
 import functools
+import itertools
 import logging
 import os
 import re
@@ -68,6 +69,18 @@ def test_clean_lazy_import():
 
 def test_clean_bounded_lru_cache():
     assert [square(i)[0] for i in range(10)][3] == 9
+
+
+_parse_keys = itertools.count()
+
+
+@functools.lru_cache(maxsize=256)
+def parse(key):
+    return Point(key)
+
+
+def test_clean_bounded_lru_cache_new_key_each_call():
+    parse(next(_parse_keys))
 
 
 def test_clean_dict_memo():
