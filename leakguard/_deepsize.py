@@ -21,7 +21,6 @@ figure stands. :func:`measure` says which measured it; a report hears about it
 
 from __future__ import annotations
 
-import gc
 import importlib.abc
 import sys
 import threading
@@ -31,6 +30,8 @@ import weakref
 from collections.abc import Sequence
 from importlib.machinery import ModuleSpec
 from typing import Any
+
+from leakguard._gcsafe import referents
 
 DEEP_SIZE_NODES = 50_000
 """Objects a deep-size walk may visit before it gives up (a sample that reaches the whole app)."""
@@ -140,7 +141,7 @@ def _walk(
         while stack:
             obj = stack.pop()
             total += _sizeof(obj)
-            refs = gc.get_referents(obj)
+            refs = referents(obj)
             if vet and why_not is None:
                 why_not = _vet(type(obj), vetted) or _dict_made(obj, refs)
             for ref in refs:

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-import gc
 import itertools
 import time
 import tracemalloc
@@ -25,6 +24,7 @@ from leakguard._deepsize import DEEP_SIZE_NODES, deep_size, measure_for_report
 from leakguard._detect import is_stdlib_type
 from leakguard._evidence_memory import SITE_LIMIT, MemoryLines, noted
 from leakguard._evidence_resources import for_resource
+from leakguard._gcsafe import referents
 from leakguard._noise import ignored
 from leakguard._packages import warm as warm_packages
 from leakguard._paths import find_container, iter_instances, retention_path
@@ -381,7 +381,7 @@ def _lru_items(wrapper: Any, limit: int) -> list[object]:
     """
     size = _LRU_INFO(wrapper).currsize
     own = _WRAPPER_DICT.__get__(wrapper)
-    for cache in gc.get_referents(wrapper):
+    for cache in referents(wrapper):
         if type(cache) is dict and cache is not own and dict.__len__(cache) == size:
             return newest_items(cache, limit)
     return []

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import collections
 import dataclasses
-import gc
 import os
 import re
 import stat
@@ -23,6 +22,7 @@ import types
 from collections.abc import Iterable, Iterator
 from typing import Any
 
+from leakguard._gcsafe import referents
 from leakguard._pathrender import _own_dict, thread_names
 from leakguard._paths import iter_instances, retention_path
 from leakguard._resources import TASK_TYPES, _copy, _done_reader, _weak_members
@@ -345,7 +345,7 @@ def _awaited_name(node: object) -> str:
     name = _TYPE_QUALNAME.__get__(tp, type)
     if name == "FutureIter":  # the C iterator of a future: the future is its referent
         # 3.12+ heap types list their type among the referents: skip classes.
-        for inner in gc.get_referents(node):
+        for inner in referents(node):
             if not issubclass(type(inner), type):
                 return _TYPE_QUALNAME.__get__(type(inner), type)  # type: ignore[no-any-return]
     return name  # type: ignore[no-any-return]

@@ -9,7 +9,6 @@ read through C-level descriptors and base-class methods, so no user
 
 from __future__ import annotations
 
-import gc
 import os
 import sys
 import threading
@@ -17,6 +16,8 @@ import types
 from collections import deque
 from collections.abc import Iterable, Iterator
 from typing import Any
+
+from leakguard._gcsafe import referents
 
 # C-level descriptors, read from the base types so no metaclass or subclass override runs.
 _MODULE_DICT: Any = vars(types.ModuleType)["__dict__"]
@@ -216,7 +217,7 @@ def _own_dict(obj: object) -> dict[object, object] | None:
     """obj's own ``__dict__``, read through C descriptors only (None: it has none)."""
     if issubclass(type(obj), type):
         proxy = _TYPE_DICT.__get__(obj, type)
-        found = gc.get_referents(proxy)  # a mappingproxy's only referent is the real dict
+        found = referents(proxy)  # a mappingproxy's only referent is the real dict
         return found[0] if found and type(found[0]) is dict else None
     if type(obj) is types.ModuleType:
         return _MODULE_DICT.__get__(obj)  # type: ignore[no-any-return]

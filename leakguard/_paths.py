@@ -24,6 +24,7 @@ from collections.abc import Generator, Iterable
 from typing import Any
 
 from leakguard._census import type_name
+from leakguard._gcsafe import referents
 from leakguard._pathrender import FrameRoot, Roots, render
 
 _BATCH = 32  # objects per gc.get_referrers call: its cost grows with the batch size
@@ -336,7 +337,7 @@ class _Search:
 
 
 def _referent_in(ref: object, by_id: dict[int, object]) -> object | None:
-    for target in gc.get_referents(ref):
+    for target in referents(ref):
         hit = by_id.get(id(target))
         if hit is not None:
             return hit

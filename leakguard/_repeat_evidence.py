@@ -18,6 +18,7 @@ import tracemalloc
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
 
+from leakguard._gcsafe import referents
 from leakguard._packages import package_of
 from leakguard._paths import retention_path as _retention_path
 from leakguard._repeat_probe import instances
@@ -138,7 +139,7 @@ def _untracked_edges() -> Iterator[tuple[object, object]]:
             stack = [root]
             while stack:
                 holder = stack.pop()
-                for ref in gc.get_referents(holder):
+                for ref in referents(holder):
                     if gc.is_tracked(ref):
                         continue
                     yield holder, ref
