@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 import gc
+import importlib
+import sys
+import textwrap
 import threading
 import tracemalloc
+import types
+import uuid
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
 import leakguard
+from tests.helpers import LoadModule
 
 
 def _guard_threads() -> set[threading.Thread]:
@@ -45,3 +52,22 @@ def _interpreter_left_clean() -> Iterator[None]:
     gc.callbacks[:] = callbacks_before
     if problems:
         pytest.fail("test " + " and ".join(problems), pytrace=False)
+
+
+@pytest.fixture
+def load_module(tmp_path: Path) -> Iterator[LoadModule]:
+    """Write source to a uniquely named module in tmp_path and import it for real."""
+    names: list[str] = []
+    sys.path.insert(0, str(tmp_path))
+
+    def load(source: str) -> types.ModuleType:
+        name = f"lg_{uuid.uuid4().hex[:8]}"
+        (tmp_path / f"{name}.py").write_text(textwrap.dedent(source))
+        importlib.invalidate_caches()
+        names.append(name)
+        return importlib.import_module(name)
+
+    yield load
+    sys.path.remove(str(tmp_path))
+    for name in names:
+        sys.modules.pop(name, None)

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import random
-from collections.abc import Sequence
+import types
+from collections.abc import Callable, Sequence
 
 from leakguard._config import Options
 from leakguard._detect import Trend, evaluate
 from leakguard._history import History, Mark, Series
+from leakguard._suspect import Suspect
 
 MANUAL = Options(interval=None)
 
@@ -51,3 +53,13 @@ def first_confirmation(values: Sequence[float], opts: Options = MANUAL) -> int |
         if trend is not None and trend.streak >= opts.confirm:
             return end - 1
     return None
+
+
+LoadModule = Callable[[str], types.ModuleType]
+"""The ``load_module`` fixture: write source to a fresh module on disk and import it."""
+
+
+def suspect(kind: str, name: str, count: float = 0.0, unit: str = "objects") -> Suspect:
+    """A confirmed suspect as the detector would hand it over."""
+    return Suspect(kind=kind, name=name, count=count, growth=count, rate_per_work=None,
+                   rate_per_minute=None, confidence=0.99, first_seen=5, unit=unit)  # type: ignore[arg-type]  # fmt: skip

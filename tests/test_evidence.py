@@ -3,16 +3,9 @@
 from __future__ import annotations
 
 import gc
-import importlib
 import itertools
-import sys
-import textwrap
 import tracemalloc
-import types
-import uuid
 import weakref
-from collections.abc import Callable, Iterator
-from pathlib import Path
 
 import pytest
 
@@ -21,9 +14,7 @@ from leakguard._config import Options
 from leakguard._deepsize import measure
 from leakguard._evidence import Evidence, deep_size
 from leakguard._signature import signature
-from leakguard._suspect import Suspect
-
-LoadModule = Callable[[str], types.ModuleType]
+from tests.helpers import LoadModule, suspect
 
 SHOP = """
 class OrderDTO:
@@ -37,31 +28,6 @@ def take_orders(n):
     for i in range(n):
         _recent.append(OrderDTO(i))
 """
-
-
-@pytest.fixture
-def load_module(tmp_path: Path) -> Iterator[LoadModule]:
-    """Write source to a uniquely named module in tmp_path and import it for real."""
-    names: list[str] = []
-    sys.path.insert(0, str(tmp_path))
-
-    def load(source: str) -> types.ModuleType:
-        name = f"lg_{uuid.uuid4().hex[:8]}"
-        (tmp_path / f"{name}.py").write_text(textwrap.dedent(source))
-        importlib.invalidate_caches()
-        names.append(name)
-        return importlib.import_module(name)
-
-    yield load
-    sys.path.remove(str(tmp_path))
-    for name in names:
-        sys.modules.pop(name, None)
-
-
-def suspect(kind: str, name: str, count: float = 0.0) -> Suspect:
-    """A confirmed suspect as the detector would hand it over."""
-    return Suspect(kind=kind, name=name, count=count, growth=count, rate_per_work=None,
-                   rate_per_minute=None, confidence=0.99, first_seen=5)  # fmt: skip
 
 
 def test_watch_opens_a_window_and_step_closes_it_after_trace_samples(

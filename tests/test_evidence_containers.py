@@ -3,21 +3,12 @@
 from __future__ import annotations
 
 import gc
-import importlib
-import sys
-import textwrap
-import types
-import uuid
-from collections.abc import Callable, Iterator
-from pathlib import Path
-
-import pytest
+from collections.abc import Callable
 
 from leakguard._config import Options
 from leakguard._evidence import Evidence
 from leakguard._suspect import Suspect
-
-LoadModule = Callable[[str], types.ModuleType]
+from tests.helpers import LoadModule, suspect
 
 CACHES = """
 import functools
@@ -37,31 +28,6 @@ def remember(n):
 def quote(n):
     return (n * 1.5, "EUR", n)
 """
-
-
-@pytest.fixture
-def load_module(tmp_path: Path) -> Iterator[LoadModule]:
-    """Write source to a uniquely named module in tmp_path and import it for real."""
-    names: list[str] = []
-    sys.path.insert(0, str(tmp_path))
-
-    def load(source: str) -> types.ModuleType:
-        name = f"lg_{uuid.uuid4().hex[:8]}"
-        (tmp_path / f"{name}.py").write_text(textwrap.dedent(source))
-        importlib.invalidate_caches()
-        names.append(name)
-        return importlib.import_module(name)
-
-    yield load
-    sys.path.remove(str(tmp_path))
-    for name in names:
-        sys.modules.pop(name, None)
-
-
-def suspect(kind: str, name: str, count: float = 0.0) -> Suspect:
-    """A confirmed suspect as the detector would hand it over."""
-    return Suspect(kind=kind, name=name, count=count, growth=count, rate_per_work=None,
-                   rate_per_minute=None, confidence=0.99, first_seen=5)  # fmt: skip
 
 
 def traced(name: str, fill: Callable[[], object]) -> Suspect:

@@ -2,22 +2,17 @@
 
 from __future__ import annotations
 
-import importlib
 import stat
 import subprocess
 import sys
 import textwrap
-import types
-import uuid
-from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
 import leakguard
 from leakguard._suspect import Suspect
-
-LoadModule = Callable[[str], types.ModuleType]
+from tests.helpers import LoadModule
 
 SHOP = """
 class OrderDTO:
@@ -26,25 +21,6 @@ class OrderDTO:
 
 _recent = [OrderDTO(i) for i in range(5)]
 """
-
-
-@pytest.fixture
-def load_module(tmp_path: Path) -> Iterator[LoadModule]:
-    """Write source to a uniquely named module in tmp_path and import it for real."""
-    names: list[str] = []
-    sys.path.insert(0, str(tmp_path))
-
-    def load(source: str) -> types.ModuleType:
-        name = f"lg_{uuid.uuid4().hex[:8]}"
-        (tmp_path / f"{name}.py").write_text(textwrap.dedent(source))
-        importlib.invalidate_caches()
-        names.append(name)
-        return importlib.import_module(name)
-
-    yield load
-    sys.path.remove(str(tmp_path))
-    for name in names:
-        sys.modules.pop(name, None)
 
 
 def test_a_type_name_draws_the_chain_from_its_module(

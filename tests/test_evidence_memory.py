@@ -2,22 +2,14 @@
 
 from __future__ import annotations
 
-import importlib
-import sys
-import textwrap
 import tracemalloc
 import types
-import uuid
-from collections.abc import Callable, Iterator
-from pathlib import Path
-
-import pytest
 
 from leakguard._config import Options
 from leakguard._evidence import Evidence
 from leakguard._suspect import Suspect
-
-LoadModule = Callable[[str], types.ModuleType]
+from tests.helpers import LoadModule
+from tests.helpers import suspect as make_suspect
 
 # One receive buffer that only ever grows: a single traced block, reallocated on each feed.
 BUFFER = """
@@ -33,29 +25,9 @@ conn = Connection()
 FEED_LINE = 7
 
 
-@pytest.fixture
-def load_module(tmp_path: Path) -> Iterator[LoadModule]:
-    """Write source to a uniquely named module in tmp_path and import it for real."""
-    names: list[str] = []
-    sys.path.insert(0, str(tmp_path))
-
-    def load(source: str) -> types.ModuleType:
-        name = f"lg_{uuid.uuid4().hex[:8]}"
-        (tmp_path / f"{name}.py").write_text(textwrap.dedent(source))
-        importlib.invalidate_caches()
-        names.append(name)
-        return importlib.import_module(name)
-
-    yield load
-    sys.path.remove(str(tmp_path))
-    for name in names:
-        sys.modules.pop(name, None)
-
-
 def suspect(kind: str, name: str, count: float = 0.0) -> Suspect:
-    """A confirmed suspect as the detector would hand it over."""
-    return Suspect(kind=kind, name=name, count=count, growth=count, rate_per_work=None,
-                   rate_per_minute=None, confidence=0.99, first_seen=5, unit="bytes")  # fmt: skip
+    """A confirmed memory suspect, in bytes."""
+    return make_suspect(kind, name, count, unit="bytes")
 
 
 def _feed(mod: types.ModuleType) -> None:

@@ -2,26 +2,16 @@
 
 from __future__ import annotations
 
-import importlib
 import itertools
 import os
-import sys
-import textwrap
-import types
-import uuid
-from collections.abc import Callable, Iterator
-from pathlib import Path
-
-import pytest
 
 import leakguard
 from leakguard._config import Options
 from leakguard._evidence import Evidence, newest_items
 from leakguard._paths import iter_instances
-from leakguard._suspect import Suspect
 from leakguard._tracing import TraceWindow
+from tests.helpers import LoadModule, suspect
 
-LoadModule = Callable[[str], types.ModuleType]
 LEAKGUARD_DIR = os.path.dirname(os.path.abspath(leakguard.__file__)) + os.sep
 
 NESTED = """
@@ -31,31 +21,6 @@ def take(n):
     for i in range(n):
         _recent.append([i, i + 1])
 """
-
-
-@pytest.fixture
-def load_module(tmp_path: Path) -> Iterator[LoadModule]:
-    """Write source to a uniquely named module in tmp_path and import it for real."""
-    names: list[str] = []
-    sys.path.insert(0, str(tmp_path))
-
-    def load(source: str) -> types.ModuleType:
-        name = f"lg_{uuid.uuid4().hex[:8]}"
-        (tmp_path / f"{name}.py").write_text(textwrap.dedent(source))
-        importlib.invalidate_caches()
-        names.append(name)
-        return importlib.import_module(name)
-
-    yield load
-    sys.path.remove(str(tmp_path))
-    for name in names:
-        sys.modules.pop(name, None)
-
-
-def suspect(kind: str, name: str, count: float = 0.0) -> Suspect:
-    """A confirmed suspect as the detector would hand it over."""
-    return Suspect(kind=kind, name=name, count=count, growth=count, rate_per_work=None,
-                   rate_per_minute=None, confidence=0.99, first_seen=5)  # fmt: skip
 
 
 def _keep_lists_made_by_leakguard(n: int) -> list[object]:

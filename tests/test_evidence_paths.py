@@ -5,39 +5,13 @@ from __future__ import annotations
 import gc
 import importlib
 import sys
-import textwrap
 import threading
-import types
 import uuid
 import weakref
-from collections.abc import Callable, Iterator
 from pathlib import Path
 
-import pytest
-
 from leakguard._paths import find_container, find_instances, retention_path
-
-LoadModule = Callable[[str], types.ModuleType]
-
-
-@pytest.fixture
-def load_module(tmp_path: Path) -> Iterator[LoadModule]:
-    """Write source to a uniquely named module in tmp_path and import it for real."""
-    names: list[str] = []
-    sys.path.insert(0, str(tmp_path))
-
-    def load(source: str) -> types.ModuleType:
-        name = f"lg_{uuid.uuid4().hex[:8]}"
-        (tmp_path / f"{name}.py").write_text(textwrap.dedent(source))
-        importlib.invalidate_caches()
-        names.append(name)
-        return importlib.import_module(name)
-
-    yield load
-    sys.path.remove(str(tmp_path))
-    for name in names:
-        sys.modules.pop(name, None)
-
+from tests.helpers import LoadModule
 
 LEAKS = """
 class OrderDTO:

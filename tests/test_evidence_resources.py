@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-import importlib
 import os
 import sys
-import textwrap
 import threading
 import types
-import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -18,8 +15,7 @@ import pytest
 from leakguard._config import Options
 from leakguard._evidence import Evidence
 from leakguard._suspect import Suspect
-
-LoadModule = Callable[[str], types.ModuleType]
+from tests.helpers import LoadModule, suspect
 
 WEBHOOKS = """
 import threading
@@ -56,31 +52,6 @@ async def call(n):
 async def handle(n):
     return await call(n)
 """
-
-
-@pytest.fixture
-def load_module(tmp_path: Path) -> Iterator[LoadModule]:
-    """Write source to a uniquely named module in tmp_path and import it for real."""
-    names: list[str] = []
-    sys.path.insert(0, str(tmp_path))
-
-    def load(source: str) -> types.ModuleType:
-        name = f"lg_{uuid.uuid4().hex[:8]}"
-        (tmp_path / f"{name}.py").write_text(textwrap.dedent(source))
-        importlib.invalidate_caches()
-        names.append(name)
-        return importlib.import_module(name)
-
-    yield load
-    sys.path.remove(str(tmp_path))
-    for name in names:
-        sys.modules.pop(name, None)
-
-
-def suspect(kind: str, name: str, count: float = 0.0) -> Suspect:
-    """A confirmed suspect as the detector would hand it over."""
-    return Suspect(kind=kind, name=name, count=count, growth=count, rate_per_work=None,
-                   rate_per_minute=None, confidence=0.99, first_seen=5)  # fmt: skip
 
 
 def enrich(kind: str, name: str) -> Suspect:
