@@ -19,17 +19,15 @@ from dataclasses import dataclass
 from leakguard._census import type_name
 from leakguard._resources import count_fds
 
-# CPython 3.12 starts with a few hundred immortal tuples (static code constants)
-# in the permanent generation. Unfreezing them is harmless: they can never be
-# collected. Any other frozen object was frozen by the program.
-_STARTUP_FROZEN = gc.get_freeze_count() if sys.version_info[:2] == (3, 12) else 0
-
 
 class Freezer:
     """Freeze the existing heap for the length of one check, and undo it.
 
-    When the program froze objects itself, nothing is frozen (an ``unfreeze``
-    could not tell its objects from ours) and the check scans the whole heap.
+    When anything is frozen already, nothing is frozen (an ``unfreeze`` could
+    not tell those objects from ours) and the check scans the whole heap. That
+    includes CPython 3.12, which starts with a few hundred immortal objects
+    frozen: unfreezing them would be harmless, but the program would see
+    ``gc.get_freeze_count()`` change.
     """
 
     def __init__(self) -> None:
@@ -37,7 +35,7 @@ class Freezer:
 
     def freeze(self) -> None:
         """Hide every object tracked now from the collector, if that can be undone."""
-        if not self.active and gc.get_freeze_count() in (0, _STARTUP_FROZEN):
+        if not self.active and gc.get_freeze_count() == 0:
             gc.freeze()
             self.active = True
 

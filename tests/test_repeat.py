@@ -217,13 +217,15 @@ def test_repeat_that_fails_only_on_the_frozen_heap_is_tried_again_thawed():
     """Code that needs gc.get_referrers to see older objects passes its repeats, no fallback."""
     anchor = [OrderDTO(0)]
     target = anchor[0]
+    # Where something is frozen already (CPython 3.12 starts so), the heap is never frozen.
+    freezable = gc.get_freeze_count() == 0
 
     def call() -> None:
         assert any(r is anchor for r in gc.get_referrers(target))
 
     verdict = check(call)
     assert verdict.changed is None
-    assert verdict.runs > 1 + 1 + 3
+    assert (verdict.runs > 1 + 1 + 3) is freezable
     assert not verdict.leaked
 
 
