@@ -25,7 +25,7 @@ from typing import Any
 from leakguard._gcsafe import referents
 from leakguard._pathrender import _own_dict, thread_names
 from leakguard._paths import iter_instances, retention_path
-from leakguard._resources import TASK_TYPES, _copy, _done_reader, _weak_members
+from leakguard._resources import TASK_TYPES, _done_reader, registered_tasks
 from leakguard._signature import signature
 from leakguard._suspect import Suspect
 from leakguard._tracing import _USER, _kind
@@ -263,16 +263,9 @@ def task_groups(done: bool, deadline: float) -> tuple[list[str], tuple[str, ...]
 
 def _live_tasks(done: bool) -> list[object]:
     """Tasks in the wanted state, from asyncio's registries (or the heap, for eager ones)."""
-    tasks_module = sys.modules.get("asyncio.tasks")
-    if tasks_module is None:
+    if sys.modules.get("asyncio.tasks") is None:
         return []
-    live: list[object] = []
-    for name in ("_all_tasks", "_scheduled_tasks"):
-        refs = _weak_members(getattr(tasks_module, name, None))
-        live.extend([task for ref in refs if (task := ref()) is not None])
-    eager = getattr(tasks_module, "_eager_tasks", None)
-    if isinstance(eager, set):
-        live.extend(_copy(eager))
+    live = registered_tasks()
     if done and sys.version_info >= (3, 12):
         # Eagerly completed tasks are in no registry: find them on the heap.
         seen = set(map(id, live))

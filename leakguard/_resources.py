@@ -119,9 +119,18 @@ def count_tasks() -> tuple[int, int]:
     Returns:
         (pending, done) task counts; (0, 0) when asyncio is not imported.
     """
+    return _tally(registered_tasks())
+
+
+def registered_tasks() -> list[object]:
+    """Live tasks from asyncio's own registries, across all loops and threads.
+
+    3.10/3.11 keep them in ``_all_tasks``; 3.12+ in ``_scheduled_tasks`` and
+    ``_eager_tasks``. Empty when asyncio is not imported.
+    """
     tasks_module = sys.modules.get("asyncio.tasks")
     if tasks_module is None:
-        return 0, 0
+        return []
     live: list[object] = []
     for name in ("_all_tasks", "_scheduled_tasks"):
         refs = _weak_members(getattr(tasks_module, name, None))
@@ -129,7 +138,7 @@ def count_tasks() -> tuple[int, int]:
     eager = getattr(tasks_module, "_eager_tasks", None)
     if isinstance(eager, set):
         live.extend(_copy(eager))
-    return _tally(live)
+    return live
 
 
 def _tally(tasks: list[object]) -> tuple[int, int]:
