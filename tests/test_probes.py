@@ -16,15 +16,9 @@ from pathlib import Path
 import pytest
 
 from leakguard._census import take_census
-from leakguard._probes import (
-    GcWatcher,
-    ProcessProbe,
-    count_fds,
-    count_threads,
-    find_cgroup,
-    parse_bytes,
-    read_resources,
-)
+from leakguard._gcwatch import GcWatcher
+from leakguard._procmem import ProcessProbe, find_cgroup, parse_bytes
+from leakguard._resources import count_fds, count_threads, read_resources
 from leakguard._snapshot import Census, Process
 
 MB = 1 << 20
@@ -93,7 +87,7 @@ def test_forked_child_reads_its_own_statm(tmp_path: Path) -> None:
         textwrap.dedent(
             """
             import os, sys
-            from leakguard._probes import ProcessProbe
+            from leakguard._procmem import ProcessProbe
             probe = ProcessProbe()
             base = probe.read().rss
             pid = os.fork()
@@ -122,7 +116,7 @@ def test_fork_while_another_thread_holds_the_probe_lock(tmp_path: Path) -> None:
         textwrap.dedent(
             """
             import os, signal, threading
-            from leakguard._probes import ProcessProbe
+            from leakguard._procmem import ProcessProbe
             probe = ProcessProbe()
             held, release = threading.Event(), threading.Event()
             def hold():
@@ -560,7 +554,7 @@ def test_importing_the_probes_does_nothing() -> None:
         import gc, os, threading
         fds = len(os.listdir("/proc/self/fd")) if os.path.isdir("/proc/self/fd") else 0
         state = (len(gc.callbacks), threading.active_count())
-        import leakguard._probes
+        import leakguard._procmem, leakguard._gcwatch, leakguard._resources
         after_fds = len(os.listdir("/proc/self/fd")) if os.path.isdir("/proc/self/fd") else 0
         print(state == (len(gc.callbacks), threading.active_count()) and fds == after_fds)
         """
