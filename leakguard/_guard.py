@@ -23,11 +23,13 @@ from leakguard._gcwatch import GcWatcher
 from leakguard._history import History
 from leakguard._noise import ignored
 from leakguard._procmem import ProcessProbe
+from leakguard._render_text import describe
 from leakguard._report import Report
 from leakguard._reporting import build_report, suspect_from
 from leakguard._resources import read_resources
 from leakguard._snapshot import Census, Snapshot
 from leakguard._suspect import Suspect
+from leakguard._watch import watched_counts
 
 log = logging.getLogger("leakguard")
 
@@ -226,7 +228,7 @@ class Guard:
             process=self._probe.read(),
             gc=self._gc.read(),
             resources=read_resources(census),
-            watched=_watched_counts(),
+            watched=watched_counts(),
         )
 
     def _evaluate(self) -> Snapshot:
@@ -281,7 +283,7 @@ class Guard:
                 self._snapshots.pop()
             elif last.census is not None:
                 # Only the latest snapshot keeps its census: bounded memory.
-                self._snapshots.append(_without_census(self._snapshots.pop()))
+                self._snapshots.append(replace(self._snapshots.pop(), census=None))
         self._snapshots.append(snap)
 
     def _update(self, trends: list[Trend], index: int) -> None:
@@ -335,7 +337,7 @@ class Guard:
             report = self._report(tuple(s.key for s in new))
         if self.options.log:
             for s in new:
-                log.warning("leakguard: possible leak: %s", report_line(s))
+                log.warning("leakguard: possible leak: %s", describe(s))
         if self._files is not None:
             self._write(self._files.write_report, report)
         for hook in list(self._hooks):
@@ -385,23 +387,3 @@ class Guard:
         self._reset()
         if was_running:
             self.start()
-
-
-def report_line(s: Suspect) -> str:
-    """One log line for a suspect."""
-    from leakguard._render_text import describe
-
-    return describe(s)
-
-
-def _watched_counts() -> dict[str, int]:
-    try:
-        from leakguard._watch import watched_counts
-    except ImportError:
-        return {}
-    counts: dict[str, int] = watched_counts()
-    return counts
-
-
-def _without_census(s: Snapshot) -> Snapshot:
-    return replace(s, census=None)
