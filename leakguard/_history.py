@@ -160,10 +160,3 @@ class History:
             del self._series[key]
         self.type_bytes.clear()
         self.start = start
-
-    def clear(self, start: int = 0) -> None:
-        """Forget everything; the next sample starts a new baseline."""
-        self._series.clear()
-        self.marks.clear()
-        self.type_bytes.clear()
-        self.start = start
