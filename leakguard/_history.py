@@ -155,7 +155,7 @@ class History:
             self.type_bytes.pop(s.name, None)
 
     def reset_objects(self, start: int) -> None:
-        """Forget type and container series (after ``gc.freeze()`` or a fork)."""
+        """Forget type and container series (after ``gc.freeze()`` hid objects from the census)."""
         for key in [k for k in self._series if k[0] in ("type", "container")]:
             del self._series[key]
         self.type_bytes.clear()
