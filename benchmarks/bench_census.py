@@ -34,7 +34,7 @@ from collections.abc import Callable
 import objgraph  # type: ignore[import-untyped]  # objgraph ships no type hints
 
 import leakguard
-from leakguard import _census
+from leakguard._census import census as _census
 
 
 class Order:

@@ -23,10 +23,10 @@ import types
 from collections.abc import Callable
 
 from leakguard._config import Options
-from leakguard._deepsize import deep_size, measure
-from leakguard._evidence import Evidence
-from leakguard._paths import retention_path
-from leakguard._suspect import Suspect
+from leakguard._evidence.gather import Evidence
+from leakguard._heap.deepsize import deep_size, measure
+from leakguard._heap.paths import retention_path
+from leakguard._model.suspect import Suspect
 
 
 class OrderDTO:

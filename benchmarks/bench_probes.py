@@ -20,9 +20,9 @@ import threading
 import time
 from collections.abc import Callable
 
-from leakguard._gcwatch import GcWatcher
-from leakguard._procmem import ProcessProbe
-from leakguard._resources import count_fds, count_tasks, count_threads, read_resources
+from leakguard._census.gcwatch import GcWatcher
+from leakguard._census.procmem import ProcessProbe
+from leakguard._census.resources import count_fds, count_tasks, count_threads, read_resources
 
 Call = tuple[str, Callable[[], object]]
 

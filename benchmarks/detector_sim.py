@@ -16,8 +16,8 @@ import statistics
 from collections.abc import Callable
 
 from leakguard._config import Options
-from leakguard._detect import evaluate
-from leakguard._history import History, Mark, Series
+from leakguard._detect.history import History, Mark, Series
+from leakguard._detect.trend import evaluate
 
 Shape = Callable[[random.Random, int], list[float]]
 

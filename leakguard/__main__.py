@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from leakguard._cli import main
+from leakguard._cli.main import main
 
 __all__ = ["main"]
 

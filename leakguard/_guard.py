@@ -13,22 +13,23 @@ from dataclasses import replace
 from types import TracebackType
 from typing import Any, TypeVar
 
-from leakguard._book import SuspectBook
-from leakguard._census import take_census
-from leakguard._config import Options, resolve
-from leakguard._detect import Trend, detect
-from leakguard._files import SnapshotDir
+from leakguard._census.census import take_census
+from leakguard._census.gcwatch import GcWatcher
+from leakguard._census.procmem import ProcessProbe
+from leakguard._census.resources import read_resources
+from leakguard._config import resolve
+from leakguard._detect.assemble import build_report, suspect_from
+from leakguard._detect.book import SuspectBook
+from leakguard._detect.history import History
+from leakguard._detect.trend import Trend, detect
+from leakguard._evidence.rules import ignored
+from leakguard._files.store import SnapshotDir
 from leakguard._forking import after_fork_in_child
-from leakguard._gcwatch import GcWatcher
-from leakguard._history import History
-from leakguard._noise import ignored
-from leakguard._procmem import ProcessProbe
-from leakguard._render_text import describe
-from leakguard._report import Report
-from leakguard._reporting import build_report, suspect_from
-from leakguard._resources import read_resources
-from leakguard._snapshot import Census, Snapshot
-from leakguard._suspect import Suspect
+from leakguard._model.options import Options
+from leakguard._model.report import Report
+from leakguard._model.snapshot import Census, Snapshot
+from leakguard._model.suspect import Suspect
+from leakguard._render.text import describe
 from leakguard._watch import watched_counts
 
 log = logging.getLogger("leakguard")
@@ -308,7 +309,7 @@ class Guard:
 
     def _evidence_for(self) -> Any:
         if self._evidence is None:
-            from leakguard._evidence import Evidence
+            from leakguard._evidence.gather import Evidence
 
             # Evidence is the optional part of a pause: max_pause caps it per round.
             capped = min(self.options.evidence_seconds, self.options.max_pause)

@@ -7,9 +7,9 @@ import types
 from collections.abc import Callable, Sequence
 
 from leakguard._config import Options
-from leakguard._detect import Trend, evaluate
-from leakguard._history import History, Mark, Series
-from leakguard._suspect import Suspect
+from leakguard._detect.history import History, Mark, Series
+from leakguard._detect.trend import Trend, evaluate
+from leakguard._model.suspect import Suspect
 
 MANUAL = Options(interval=None)
 

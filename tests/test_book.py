@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from leakguard._book import SuspectBook
-from leakguard._suspect import Suspect
+from leakguard._detect.book import SuspectBook
+from leakguard._model.suspect import Suspect
 from tests.helpers import history_of, trend_of
 
 N = 20

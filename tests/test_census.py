@@ -16,9 +16,9 @@ from typing import Any
 
 import pytest
 
-from leakguard import _census
-from leakguard._census import type_name
-from leakguard._snapshot import Census
+from leakguard._census import census as _census
+from leakguard._census.census import type_name
+from leakguard._model.snapshot import Census
 
 BIG = 20_000  # longer than any container the interpreter itself holds
 
@@ -262,7 +262,7 @@ def test_fallback_used_without_the_extension() -> None:
     """Without the C extension, take_census() runs on the pure-Python engine."""
     code = (
         "import sys; sys.modules['leakguard._ccensus'] = None\n"
-        "from leakguard import _census\n"
+        "from leakguard._census import census as _census\n"
         "assert not _census.native_available()\n"
         "held = [[None] * 30000]\n"
         "c = _census.take_census(min_container=30000)\n"
@@ -350,7 +350,7 @@ def test_a_failing_untracked_scan_does_not_cost_the_census(monkeypatch: Any) -> 
 def test_a_c_type_without_a_dict_is_skipped_by_the_untracked_scan() -> None:
     """A module exposing a C type whose dict is NULL does not break the scan."""
     testcapi = pytest.importorskip("_testcapi")
-    from leakguard._untracked import untracked_containers
+    from leakguard._census.untracked import untracked_containers
 
     tp = getattr(testcapi, "_test_structmembersType", None)
     if tp is None or vars(type)["__dict__"].__get__(tp) is not None:

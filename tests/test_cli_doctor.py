@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from leakguard._cli_doctor import (
+from leakguard._cli.doctor import (
     Facts,
     oom_kills_in,
     read_kernel_log,

@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 from leakguard import Census, Process, Report, Snapshot, Suspect
-from leakguard._files import SnapshotDir, report_from_dict, snapshot_to_dict
+from leakguard._files.store import SnapshotDir, report_from_dict, snapshot_to_dict
 
 T0 = 1_700_000_000.0
 

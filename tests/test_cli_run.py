@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from leakguard._files import report_from_dict
+from leakguard._files.store import report_from_dict
 
 # Fast sampling for tests: a census every 0.05 s may take half the time of a tiny program.
 FAST = {"LEAKGUARD_BUDGET": "0.5", "LEAKGUARD_EVIDENCE": "0"}

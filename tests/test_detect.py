@@ -8,7 +8,7 @@ import random
 import pytest
 
 from leakguard._config import Options
-from leakguard._detect import detect, rank
+from leakguard._detect.trend import detect, rank
 from tests.helpers import MANUAL, first_confirmation, history_of, noisy, trend_of
 
 N = 20

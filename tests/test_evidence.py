@@ -11,9 +11,9 @@ import pytest
 
 import leakguard
 from leakguard._config import Options
-from leakguard._deepsize import measure
-from leakguard._evidence import Evidence, deep_size
-from leakguard._signature import signature
+from leakguard._evidence.gather import Evidence, deep_size
+from leakguard._evidence.signature import signature
+from leakguard._heap.deepsize import measure
 from tests.helpers import LoadModule, suspect
 
 SHOP = """

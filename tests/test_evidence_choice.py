@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from leakguard._config import Options
-from leakguard._evidence import Evidence
+from leakguard._evidence.gather import Evidence
 from tests.helpers import LoadModule, suspect
 
 PAYMENTS = """

@@ -6,8 +6,8 @@ import gc
 from collections.abc import Callable
 
 from leakguard._config import Options
-from leakguard._evidence import Evidence
-from leakguard._suspect import Suspect
+from leakguard._evidence.gather import Evidence
+from leakguard._model.suspect import Suspect
 from tests.helpers import LoadModule, suspect
 
 CACHES = """

@@ -11,7 +11,7 @@ from typing import Any
 import pympler.asizeof
 import pytest
 
-from leakguard._deepsize import DEEP_SIZE_NODES, deep_size, measure, measure_for_report
+from leakguard._heap.deepsize import DEEP_SIZE_NODES, deep_size, measure, measure_for_report
 
 PYMPLER = "deep size by pympler.asizeof"
 
@@ -174,7 +174,7 @@ def test_pympler_is_imported_without_pulling_numpy_in() -> None:
     """A program that never imported numpy does not get it (nor its threads) from leakguard."""
     code = (
         "import sys\n"
-        "from leakguard._deepsize import measure\n"
+        "from leakguard._heap.deepsize import measure\n"
         "assert measure([[b'x']])[1] == 'deep size by pympler.asizeof'\n"
         "print('numpy' in sys.modules, 'pympler.asizeof' in sys.modules)\n"
     )

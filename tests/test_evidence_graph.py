@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 import leakguard
-from leakguard._suspect import Suspect
+from leakguard._model.suspect import Suspect
 from tests.helpers import LoadModule
 
 SHOP = """

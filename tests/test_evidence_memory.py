@@ -6,8 +6,8 @@ import tracemalloc
 import types
 
 from leakguard._config import Options
-from leakguard._evidence import Evidence
-from leakguard._suspect import Suspect
+from leakguard._evidence.gather import Evidence
+from leakguard._model.suspect import Suspect
 from tests.helpers import LoadModule
 from tests.helpers import suspect as make_suspect
 

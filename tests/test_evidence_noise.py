@@ -11,9 +11,9 @@ from typing import Any
 
 import pytest
 
-from leakguard._noise import ALLOWLIST, check_rules, holder, ignored
-from leakguard._paths import retention_path
-from leakguard._signature import signature
+from leakguard._evidence.rules import ALLOWLIST, check_rules, holder, ignored
+from leakguard._evidence.signature import signature
+from leakguard._heap.paths import retention_path
 
 PATH = ("shop.orders (module)", "_recent (list)", "OrderDTO")
 
@@ -21,8 +21,8 @@ SCRIPT = """
 import sys
 sys.path.insert(0, {dir!r})
 import {module} as mod
-from leakguard._paths import retention_path
-from leakguard._signature import signature
+from leakguard._heap.paths import retention_path
+from leakguard._evidence.signature import signature
 for i in range(50):
     {leak}
 print(signature(retention_path({leaked}) or (), "{module}.Order"))

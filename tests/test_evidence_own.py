@@ -7,9 +7,9 @@ import os
 
 import leakguard
 from leakguard._config import Options
-from leakguard._evidence import Evidence, newest_items
-from leakguard._paths import iter_instances
-from leakguard._tracing import TraceWindow
+from leakguard._evidence.gather import Evidence, newest_items
+from leakguard._heap.paths import iter_instances
+from leakguard._heap.tracing import TraceWindow
 from tests.helpers import LoadModule, suspect
 
 LEAKGUARD_DIR = os.path.dirname(os.path.abspath(leakguard.__file__)) + os.sep

@@ -10,7 +10,7 @@ import uuid
 import weakref
 from pathlib import Path
 
-from leakguard._paths import find_container, find_instances, retention_path
+from leakguard._heap.paths import find_container, find_instances, retention_path
 from tests.helpers import LoadModule
 
 LEAKS = """

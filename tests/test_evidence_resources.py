@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from leakguard._config import Options
-from leakguard._evidence import Evidence
-from leakguard._suspect import Suspect
+from leakguard._evidence.gather import Evidence
+from leakguard._model.suspect import Suspect
 from tests.helpers import LoadModule, suspect
 
 WEBHOOKS = """

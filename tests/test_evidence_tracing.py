@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from leakguard import _packages
-from leakguard._packages import package_of
-from leakguard._tracing import TraceWindow
+from leakguard._heap import packages as _packages
+from leakguard._heap.packages import package_of
+from leakguard._heap.tracing import TraceWindow
 
 
 @pytest.fixture

@@ -24,7 +24,7 @@ from leakguard import (
     Snapshot,
     Suspect,
 )
-from leakguard._files import (
+from leakguard._files.store import (
     SnapshotDir,
     atomic_write,
     load,
@@ -32,7 +32,7 @@ from leakguard._files import (
     snapshot_from_dict,
     snapshot_to_dict,
 )
-from leakguard._report import Point
+from leakguard._model.report import Point
 
 
 def make_snapshot(index: int = 0, time: float = 1_700_000_000.0, orders: int = 10) -> Snapshot:
@@ -168,7 +168,7 @@ def test_process_killed_mid_write_leaves_no_partial_file(tmp_path: Path) -> None
     child = textwrap.dedent(
         f"""
         import os, sys, time
-        from leakguard._files import atomic_write
+        from leakguard._files.store import atomic_write
         def stall(fd):
             print("written", flush=True)
             time.sleep(60)

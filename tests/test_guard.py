@@ -325,7 +325,7 @@ def test_samples_are_spaced_to_stay_within_the_budget() -> None:
 
 def test_snapshot_dir_receives_snapshots_and_reports(tmp_path: pytest.TempPathFactory) -> None:
     """With snapshot_dir set, each sample and each new leak's report are written there."""
-    from leakguard._files import load
+    from leakguard._files.store import load
 
     out = tmp_path / "snaps"  # type: ignore[operator]
     with Guard(interval=None, evidence=False, snapshot_dir=str(out)) as g:

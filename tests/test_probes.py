@@ -15,11 +15,11 @@ from pathlib import Path
 
 import pytest
 
-from leakguard._census import take_census
-from leakguard._gcwatch import GcWatcher
-from leakguard._procmem import ProcessProbe, find_cgroup, parse_bytes
-from leakguard._resources import count_fds, count_threads, read_resources
-from leakguard._snapshot import Census, Process
+from leakguard._census.census import take_census
+from leakguard._census.gcwatch import GcWatcher
+from leakguard._census.procmem import ProcessProbe, find_cgroup, parse_bytes
+from leakguard._census.resources import count_fds, count_threads, read_resources
+from leakguard._model.snapshot import Census, Process
 
 MB = 1 << 20
 HAS_PROC = os.path.exists("/proc/self/statm")
@@ -87,7 +87,7 @@ def test_forked_child_reads_its_own_statm(tmp_path: Path) -> None:
         textwrap.dedent(
             """
             import os, sys
-            from leakguard._procmem import ProcessProbe
+            from leakguard._census.procmem import ProcessProbe
             probe = ProcessProbe()
             base = probe.read().rss
             pid = os.fork()
@@ -116,7 +116,7 @@ def test_fork_while_another_thread_holds_the_probe_lock(tmp_path: Path) -> None:
         textwrap.dedent(
             """
             import os, signal, threading
-            from leakguard._procmem import ProcessProbe
+            from leakguard._census.procmem import ProcessProbe
             probe = ProcessProbe()
             held, release = threading.Event(), threading.Event()
             def hold():
@@ -554,7 +554,7 @@ def test_importing_the_probes_does_nothing() -> None:
         import gc, os, threading
         fds = len(os.listdir("/proc/self/fd")) if os.path.isdir("/proc/self/fd") else 0
         state = (len(gc.callbacks), threading.active_count())
-        import leakguard._procmem, leakguard._gcwatch, leakguard._resources
+        import leakguard._census.procmem, leakguard._census.gcwatch, leakguard._census.resources
         after_fds = len(os.listdir("/proc/self/fd")) if os.path.isdir("/proc/self/fd") else 0
         print(state == (len(gc.callbacks), threading.active_count()) and fds == after_fds)
         """

@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 
 from leakguard import GcStats, Process, Report, Resources, Site, Suspect
-from leakguard._render_html import render_html
-from leakguard._report import Point
+from leakguard._model.report import Point
+from leakguard._render.html import render_html
 
 HOSTILE = '<script>alert("x")</script>'
 

@@ -11,8 +11,8 @@ import warnings
 
 import pytest
 
-from leakguard._repeat import RepeatOptions, Repetition, run_repeated
-from leakguard._repeat_report import headline, to_report
+from leakguard._repeat.engine import RepeatOptions, Repetition, run_repeated
+from leakguard._repeat.report import headline, to_report
 
 
 class OrderDTO:

@@ -1,0 +1,174 @@
+"""The ``leakguard`` command line: argument parsing, dispatch and exit codes.
+
+Exit codes: 0 all is well, 1 a leak was found or something grew past the
+threshold, 2 bad input (``run`` passes the program's own exit code through).
+Bad input is one line on stderr naming what is wrong and where, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import NoReturn
+
+EXIT_OK = 0
+EXIT_FOUND = 1
+EXIT_BAD_INPUT = 2
+
+RUN_VALUE_OPTIONS = ("--interval", "--html", "--json", "--snapshot-dir")
+
+
+class BadInput(Exception):
+    """Input the command cannot use; the message is the one line the user sees."""
+
+
+class Parser(argparse.ArgumentParser):
+    """An argument parser whose errors are one line, raised as :class:`BadInput`."""
+
+    def error(self, message: str) -> NoReturn:
+        raise BadInput(f"{self.prog}: {message}")
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"must be > 0, got {text!r}")
+    return value
+
+
+def _count(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be >= 0, got {text!r}")
+    return value
+
+
+def build_parser() -> Parser:
+    """The parser of every command (``run`` options only: its program arguments are split off)."""
+    parser = Parser(
+        prog="leakguard",
+        description="Find memory leaks in Python programs: run, report, diff, doctor.",
+        epilog="Exit codes: 0 ok, 1 leak found or growth past threshold, 2 bad input; "
+        "'run' passes the program's exit code through.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=Parser)
+    run = commands.add_parser(
+        "run",
+        help="run a program under the guard",
+        usage="leakguard run [options] (script.py | -m module) [args ...]",
+        description="Run a Python program in this process under a Guard sampling on a thread.",
+    )
+    run.add_argument(
+        "--interval", type=_positive_float, default=1.0, help="seconds between samples"
+    )
+    run.add_argument(
+        "--html", type=Path, help="write the HTML report here at exit and on each leak"
+    )
+    run.add_argument(
+        "--json", type=Path, help="write the JSON report here at exit and on each leak"
+    )
+    run.add_argument(
+        "--snapshot-dir", type=Path, help="write snapshots and reports to this directory"
+    )
+    report = commands.add_parser("report", help="build a report from saved snapshots or a report")
+    report.add_argument(
+        "source", type=Path, help="a snapshot directory, snapshot file or report file"
+    )
+    report.add_argument("-o", "--output", type=Path, help="write .html or .json (default: text)")
+    report.add_argument("--pid", type=_count, help="the process to read from a shared directory")
+    diff = commands.add_parser("diff", help="compare two snapshot or report files")
+    diff.add_argument("old", type=Path)
+    diff.add_argument("new", type=Path)
+    diff.add_argument(
+        "--fail-on-growth",
+        type=_count,
+        metavar="N",
+        help="exit 1 when a type or site grew by more than N",
+    )
+    doctor = commands.add_parser("doctor", help="check system memory, the cgroup and OOM kills")
+    doctor.add_argument("--pid", type=_count, help="also watch this process's RSS")
+    doctor.add_argument(
+        "--seconds", type=_positive_float, default=5.0, help="how long to watch the RSS"
+    )
+    return parser
+
+
+def split_run_args(argv: Sequence[str]) -> tuple[list[str], str | None, str | None, list[str]]:
+    """Split ``run``'s arguments into its own options, the script or module, and the program's args.
+
+    Returns:
+        ``(options, script, module, program_args)``; one of script and module is set.
+
+    Raises:
+        BadInput: no program given, or ``-m`` without a module name.
+    """
+    options: list[str] = []
+    i = 0
+    while i < len(argv):
+        arg = argv[i]
+        if arg == "-m" or (arg.startswith("-m") and not arg.startswith("--")):
+            module = arg[2:] or (argv[i + 1] if i + 1 < len(argv) else "")
+            if not module:
+                raise BadInput("leakguard run: -m needs a module name")
+            return options, None, module, list(argv[i + (1 if arg[2:] else 2) :])
+        if arg == "--":
+            i += 1
+            break
+        if not arg.startswith("-") or arg == "-":
+            break
+        options.append(arg)
+        if arg in RUN_VALUE_OPTIONS and i + 1 < len(argv):
+            options.append(argv[i + 1])
+            i += 1
+        i += 1
+    if "-h" in options or "--help" in options:
+        return options, None, None, []
+    if i >= len(argv):
+        raise BadInput("leakguard run: no program given (a script.py or -m module)")
+    return options, argv[i], None, list(argv[i + 1 :])
+
+
+def _dispatch(argv: list[str]) -> int:
+    # Commands are imported here: they import this module (BadInput), and a
+    # command loads only what it needs (doctor never imports the Guard).
+    parser = build_parser()
+    if argv[:1] == ["run"]:
+        options, script, module, program_args = split_run_args(argv[1:])
+        args, unknown = parser.parse_known_args(["run", *options])
+        if unknown:
+            raise BadInput(f"leakguard run: unrecognized arguments: {' '.join(unknown)}")
+        from leakguard._cli.run import run
+
+        return run(args, script, module, program_args)
+    args = parser.parse_args(argv)
+    handlers: dict[str, Callable[[argparse.Namespace], int]] = {}
+    if args.command == "doctor":
+        from leakguard._cli.doctor import doctor
+
+        handlers["doctor"] = doctor
+    else:
+        from leakguard._cli.report import diff, report
+
+        handlers.update(report=report, diff=diff)
+    return handlers[args.command](args)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the ``leakguard`` command; return its exit code.
+
+    Args:
+        argv: the arguments after the program name (default ``sys.argv[1:]``).
+    """
+    try:
+        return _dispatch(list(sys.argv[1:] if argv is None else argv))
+    except BadInput as exc:
+        print(f"{exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT

@@ -1,0 +1,252 @@
+"""``leakguard report`` (snapshots or a report to text, HTML or JSON) and ``leakguard diff``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from leakguard._cli.main import EXIT_FOUND, EXIT_OK, BadInput
+from leakguard._config import resolve
+from leakguard._detect.assemble import build_report, suspect_from
+from leakguard._detect.history import History
+from leakguard._detect.trend import detect
+from leakguard._files.store import (
+    REPORT_SUFFIX,
+    atomic_write,
+    dumps,
+    file_pid,
+    list_files,
+    load,
+    pids,
+    read_json,
+    report_from_dict,
+    snapshot_from_dict,
+)
+from leakguard._model.options import Options
+from leakguard._model.report import Report
+from leakguard._model.snapshot import Snapshot
+from leakguard._model.suspect import Suspect
+from leakguard._render.text import human
+
+FORMATS = (".html", ".json")
+
+
+def replay(snaps: Sequence[Snapshot], options: Options, pid: int = 0) -> Report:
+    """The report a Guard would have made after taking ``snaps``, from the snapshots alone.
+
+    HOOK: this re-runs the pure detector over the saved snapshots the way the
+    Guard's ``_update`` confirms suspects (a climb held ``confirm`` samples), but
+    without the Guard's gc verification, freeze resets or evidence. Replace its
+    body with the detector's own replay function once it exists.
+    """
+    history = History(options.history, options.max_series)
+    suspects: dict[tuple[str, str], Suspect] = {}
+    for snap in snaps:
+        history.add(snap)
+        for t in detect(history, options):
+            known = suspects.get(t.key)
+            if known is not None:
+                suspects[t.key] = suspect_from(t, known.first_seen, known)
+            elif t.streak >= options.confirm:
+                suspects[t.key] = suspect_from(t, snap.index, None)
+    last = snaps[-1]
+    report = build_report(history, tuple(suspects.values()), (), last, len(snaps), {})
+    return replace(report, pid=pid, created=last.time)
+
+
+def read_source(source: Path, pid: int | None) -> Report:
+    """A report from a snapshot directory, a snapshot file (object or list) or a report file.
+
+    Raises:
+        BadInput: the source is missing, corrupt or of another schema version.
+    """
+    try:
+        options = resolve({})
+        if not source.is_dir():
+            data = read_json(source)
+            if isinstance(data, dict) and (data.get("kind") == "report" or "suspects" in data):
+                return report_from_dict(data, str(source))
+            owner = file_pid(source, data[-1] if isinstance(data, list) and data else data)
+            return replay(load(source, pid), options, owner or 0)
+        owner = pid if pid is not None else next(reversed(pids(source)), None)
+        replayed = replay(load(source, owner), options, owner or 0)
+        return with_saved_evidence(replayed, source, owner)
+    except ValueError as exc:
+        raise BadInput(f"leakguard report: {exc}") from None
+
+
+_EVIDENCE = ("sites", "path", "signature", "deep_size", "notes", "attributed_to")
+
+
+def with_saved_evidence(rep: Report, directory: Path, pid: int | None) -> Report:
+    """Copy the evidence of the latest saved report of ``pid`` onto the replayed suspects.
+
+    Snapshots hold numbers only; the allocation sites and retention paths a
+    Guard gathered live are in the report files it wrote next to them.
+    """
+    saved = [f for f in list_files(directory) if f.name.endswith(REPORT_SUFFIX)]
+    saved = [f for f in saved if pid is None or file_pid(f, None) == pid]
+    if not saved:
+        return rep
+    latest = report_from_dict(read_json(saved[-1]), str(saved[-1]))
+    known = {s.key: s for s in latest.suspects}
+    suspects = tuple(
+        replace(s, **{k: getattr(known[s.key], k) for k in _EVIDENCE}) if s.key in known else s
+        for s in rep.suspects
+    )
+    return replace(rep, suspects=suspects)
+
+
+def report(args: argparse.Namespace) -> int:
+    """``leakguard report SOURCE [-o OUT]``: exit 0, or 2 on bad input (nothing written)."""
+    out: Path | None = args.output
+    if out is not None:
+        if out.suffix.lower() not in FORMATS:
+            raise BadInput(f"leakguard report: -o {out}: unknown format (use .html or .json)")
+        if not out.parent.is_dir():
+            raise BadInput(f"leakguard report: -o {out}: directory {out.parent} does not exist")
+    if args.source.is_dir() and args.pid is None and len(pids(args.source)) > 1:
+        others = ", ".join(map(str, pids(args.source)))
+        print(
+            f"leakguard report: {args.source} holds processes {others}; reading the newest "
+            "(choose with --pid)",
+            file=sys.stderr,
+        )
+    rep = read_source(args.source, args.pid)
+    if out is None:
+        print(rep.to_text())
+    elif out.suffix.lower() == ".html":
+        atomic_write(out, rep.to_html().encode())
+    else:
+        atomic_write(out, dumps(rep.to_dict()))
+    return EXIT_OK
+
+
+@dataclass
+class Profile:
+    """What one file says about levels, for diffing.
+
+    Attributes:
+        types: type (or container) name -> objects (items).
+        sites: ``file:line`` -> blocks or objects born there.
+        memory: ``rss``/``blocks``/``objects`` -> level.
+        complete: the types come from a full census (a name missing means 0), not
+            from a report's top series (a name missing means "not measured").
+    """
+
+    types: dict[str, float] = field(default_factory=dict)
+    sites: dict[str, float] = field(default_factory=dict)
+    memory: dict[str, float] = field(default_factory=dict)
+    complete: bool = False
+
+
+def _profile_of_snapshot(snap: Snapshot) -> Profile:
+    p = Profile(complete=snap.census is not None)
+    if snap.census is not None:
+        p.types = {name: float(n) for name, (n, _) in snap.census.types.items()}
+        p.memory["objects"] = float(snap.census.objects)
+    p.memory.update(rss=float(snap.process.rss), blocks=float(snap.process.blocks))
+    return p
+
+
+def _profile_of_report(rep: Report) -> Profile:
+    p = Profile()
+    # top_series also holds suspects' process series (rss, blocks): not types.
+    others = {s.name for s in rep.suspects if s.kind not in ("type", "container")}
+    p.types = {n: vals[-1] for n, vals in rep.top_series.items() if vals and n not in others}
+    for s in rep.suspects:
+        if s.kind in ("type", "container"):
+            p.types[s.name] = s.count
+        elif s.kind == "site":
+            p.sites[s.name] = s.count
+        for site in s.sites:
+            key = f"{site.filename}:{site.lineno}"
+            p.sites[key] = max(p.sites.get(key, 0.0), float(site.count))
+    p.memory.update(rss=float(rep.process.rss), blocks=float(rep.process.blocks))
+    if rep.timeline:
+        p.memory["objects"] = float(rep.timeline[-1].objects)
+    return p
+
+
+def read_profile(path: Path) -> Profile:
+    """The levels in a report file, a snapshot file (its last snapshot) or a snapshot directory.
+
+    Raises:
+        BadInput: missing, corrupt or of another schema version.
+    """
+    try:
+        if path.is_dir():
+            return _profile_of_snapshot(load(path)[-1])
+        data = read_json(path)
+        if isinstance(data, list) and data:
+            return _profile_of_snapshot(snapshot_from_dict(data[-1], f"{path}[{len(data) - 1}]"))
+        if isinstance(data, dict) and (data.get("kind") == "report" or "suspects" in data):
+            return _profile_of_report(report_from_dict(data, str(path)))
+        return _profile_of_snapshot(snapshot_from_dict(data, str(path)))
+    except ValueError as exc:
+        raise BadInput(f"leakguard diff: {exc}") from None
+
+
+def compare(
+    old: dict[str, float], new: dict[str, float], old_complete: bool, new_complete: bool
+) -> tuple[list[tuple[str, float, float]], list[str]]:
+    """Rows ``(name, old, new)`` that changed, biggest growth first; names measured once only."""
+    rows, unmeasured = [], []
+    for name in sorted(set(old) | set(new)):
+        if (name not in old and not old_complete) or (name not in new and not new_complete):
+            unmeasured.append(name)
+            continue
+        a, b = old.get(name, 0.0), new.get(name, 0.0)
+        if a != b:
+            rows.append((name, a, b))
+    rows.sort(key=lambda r: (-(r[2] - r[1]), r[0]))
+    return rows, unmeasured
+
+
+def _section(
+    title: str, rows: list[tuple[str, float, float]], unit: str = "", limit: int = 20
+) -> list[str]:
+    if not rows:
+        return [f"{title}: no change"]
+    lines = [f"{title}:"]
+    for name, a, b in rows[:limit]:
+        delta = b - a
+        change = ("+" if delta > 0 else "-") + human(abs(delta), unit)
+        lines.append(f"  {change:>10}  {name}  ({human(a, unit)} -> {human(b, unit)})")
+    if len(rows) > limit:
+        lines.append(f"  ... and {len(rows) - limit} more")
+    return lines
+
+
+def diff(args: argparse.Namespace) -> int:
+    """``leakguard diff OLD NEW``: exit 1 when a type or site grew past ``--fail-on-growth``."""
+    old, new = read_profile(args.old), read_profile(args.new)
+    types, t_once = compare(old.types, new.types, old.complete, new.complete)
+    sites, s_once = compare(old.sites, new.sites, False, False)
+    memory, _ = compare(old.memory, new.memory, True, True)
+    lines = [f"leakguard diff: {args.old} -> {args.new}"]
+    lines += _section("types (objects or items)", types)
+    lines += _section("allocation sites (blocks or objects)", sites)
+    for name, a, b in memory:
+        unit = "bytes" if name == "rss" else ""
+        lines.append(f"{name}: {human(a, unit)} -> {human(b, unit)}")
+    once = t_once + s_once
+    if once:
+        lines.append(
+            f"measured in one file only (not compared): {', '.join(once[:10])}"
+            + (f" and {len(once) - 10} more" if len(once) > 10 else "")
+        )
+    code = EXIT_OK
+    if args.fail_on_growth is not None:
+        grew = [(n, b - a) for n, a, b in types + sites if b - a > args.fail_on_growth]
+        if grew:
+            worst = ", ".join(f"{n} (+{human(d)})" for n, d in grew[:5])
+            lines.append(f"FAIL: {len(grew)} grew by more than {args.fail_on_growth}: {worst}")
+            code = EXIT_FOUND
+        else:
+            lines.append(f"ok: nothing grew by more than {args.fail_on_growth}")
+    print("\n".join(lines))
+    return code

@@ -1,0 +1,4 @@
+"""The on-disk format: atomic 0600 writes, rotation, and the snapshot/report schema.
+
+May import ``_model`` only.
+"""

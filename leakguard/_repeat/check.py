@@ -1,0 +1,139 @@
+"""``leakguard.check``: one object, three spellings, one engine with the pytest plugin.
+
+``@check`` and ``@check(iterations=5)`` call the decorated function
+repeatedly (warm-up, then measured runs) and raise :class:`LeakError` when
+something grows on every measured run; ``with check():`` checks one run of
+its block and fails on what it leaves alive.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import sys
+from collections.abc import Callable, Sequence
+from types import TracebackType
+from typing import Any, ParamSpec, TypeVar, overload
+
+from leakguard._model.report import Report
+from leakguard._repeat.engine import RepeatOptions, Repetition, Verdict, run_repeated
+from leakguard._repeat.options import build
+from leakguard._repeat.report import render, to_report
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+class LeakError(AssertionError):
+    """A checked function or block leaked; test runners show it as a failure.
+
+    Attributes:
+        report: the leak as a :class:`leakguard.Report` (one suspect per growth).
+        verdict: the engine's verdict, with the per-run series.
+    """
+
+    def __init__(self, message: str, report: Report, verdict: Verdict) -> None:
+        super().__init__(message)
+        self.report = report
+        self.verdict = verdict
+
+
+class Checker:
+    """A configured check: a decorator for functions and a context manager for blocks."""
+
+    def __init__(self, options: RepeatOptions) -> None:
+        self.options = options
+        self._active: list[tuple[Repetition, str]] = []
+
+    def __call__(self, func: Callable[P, R]) -> Callable[P, R]:
+        """Decorate ``func``: each call runs it repeatedly and raises LeakError on a leak."""
+        if not callable(func):
+            raise TypeError(
+                "leakguard.check takes options by keyword: use @leakguard.check(iterations=5)"
+            )
+        if inspect.iscoroutinefunction(func):
+            raise TypeError(
+                f"leakguard.check cannot repeat the coroutine function {func.__qualname__}; "
+                "use `with leakguard.check():` inside it, or check a sync function that runs it"
+            )
+        subject = f"{getattr(func, '__module__', '?')}.{func.__qualname__}"
+
+        @functools.wraps(func)
+        def checked(*args: P.args, **kwargs: P.kwargs) -> R:
+            result, verdict = run_repeated(lambda: func(*args, **kwargs), self.options)
+            _raise_on_leak(subject, verdict, self.options)
+            return result  # type: ignore[return-value]
+
+        return checked
+
+    def __enter__(self) -> Checker:
+        caller = sys._getframe(1)
+        subject = f"the block at {caller.f_code.co_filename}:{caller.f_lineno}"
+        del caller
+        rep = Repetition(self.options)
+        rep.begin(single=True)
+        self._active.append((rep, subject))
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        rep, subject = self._active.pop()
+        if exc_type is not None:
+            rep.end()  # the block failed: its exception keeps objects alive, nothing to judge
+            return
+        _raise_on_leak(subject, rep.survivors(), self.options)
+
+
+def _raise_on_leak(subject: str, verdict: Verdict, options: RepeatOptions) -> None:
+    if verdict.leaked:
+        hint = "silence a type with check(ignore=['TypeName'])"
+        raise LeakError(render(subject, verdict, options, hint), to_report(verdict), verdict)
+
+
+@overload
+def check(func: Callable[P, R], /) -> Callable[P, R]: ...
+
+
+@overload
+def check(
+    func: None = None,
+    /,
+    *,
+    iterations: int = ...,
+    warmup: int = ...,
+    min_growth: int = ...,
+    min_blocks: int = ...,
+    traced_runs: int = ...,
+    trace_frames: int = ...,
+    survivors: int = ...,
+    ignore: Sequence[str] = ...,
+    path_seconds: float = ...,
+) -> Checker: ...
+
+
+def check(func: Callable[P, R] | None = None, /, **options: Any) -> Callable[P, R] | Checker:
+    """Fail when a function or block leaks.
+
+    Spellings: ``@check``, ``@check(iterations=5, ...)`` and ``with check(): ...``.
+
+    Args:
+        func: the function, when used as ``@check`` without parentheses.
+        **options: as :class:`leakguard._repeat.engine.RepeatOptions` (``iterations``,
+            ``warmup``, ``min_growth``, ``min_blocks``, ``traced_runs``,
+            ``trace_frames``, ``survivors``, ``ignore``, ``path_seconds``).
+
+    Returns:
+        The checked function, or a :class:`Checker` usable as decorator or ``with`` block.
+
+    Raises:
+        ValueError: a bad option, naming it.
+        TypeError: a misuse, saying how to fix it.
+    """
+    checker = Checker(build(options, {}))
+    if func is None:
+        return checker
+    return checker(func)
