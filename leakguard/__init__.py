@@ -1,6 +1,7 @@
 """leakguard: an in-process memory-leak guard for Python.
 
 The public names are re-exported here from private modules; see the docs.
+``leakguard.__version__`` is the installed distribution's version (``pyleakguard``).
 """
 
 from leakguard._api import current, on_leak, start, stop, tick
@@ -15,6 +16,8 @@ from leakguard._model.snapshot import Census, Container, GcStats, Process, Resou
 from leakguard._model.suspect import Site, Suspect
 from leakguard._repeat.check import LeakError, check
 from leakguard._watch import watch
+
+_DISTRIBUTION = "pyleakguard"
 
 __all__ = [
     "ASGIMiddleware",
@@ -42,3 +45,16 @@ __all__ = [
     "tick",
     "watch",
 ]
+
+
+def __getattr__(name: str) -> str:
+    # Read lazily: the package metadata lookup costs about a millisecond that
+    # `import leakguard` should not pay when nobody asks for the version.
+    if name == "__version__":
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            return version(_DISTRIBUTION)
+        except PackageNotFoundError:  # imported from a source tree that was never installed
+            return "0+unknown"
+    raise AttributeError(f"module 'leakguard' has no attribute {name!r}")

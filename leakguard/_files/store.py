@@ -12,6 +12,7 @@ import contextlib
 import json
 import os
 import re
+import sys
 import tempfile
 import time
 from collections.abc import Iterator
@@ -151,6 +152,13 @@ def _fsync_dir(directory: Path) -> None:
 
 
 def _pid_alive(pid: int) -> bool:
+    """Whether process ``pid`` exists, without signalling it on any platform."""
+    if sys.platform == "win32":
+        # os.kill(pid, 0) on Windows is TerminateProcess: it would kill the writer.
+        # psutil is a dependency wherever /proc is missing (pyproject.toml).
+        import psutil  # type: ignore[import-untyped,unused-ignore]
+
+        return bool(psutil.pid_exists(pid))
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
