@@ -7,6 +7,7 @@ The public names are re-exported here from private modules; see the docs.
 from leakguard._api import current, on_leak, start, stop, tick
 from leakguard._census.census import take_census
 from leakguard._evidence.graph import graph
+from leakguard._files.store import load_report
 from leakguard._guard import Guard
 from leakguard._integrations.metrics import register_metrics
 from leakguard._integrations.middleware import ASGIMiddleware, WSGIMiddleware
@@ -37,6 +38,7 @@ __all__ = [
     "check",
     "current",
     "graph",
+    "load_report",
     "on_leak",
     "register_metrics",
     "start",

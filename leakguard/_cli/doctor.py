@@ -16,9 +16,13 @@ import subprocess
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Literal
 
+from leakguard._census.census import native_available
 from leakguard._census.procmem import find_cgroup, parse_bytes
 from leakguard._cli.main import EXIT_FOUND, EXIT_OK, BadInput
+from leakguard._files.jsonschema import document
+from leakguard._files.store import dumps
 from leakguard._render.text import human
 
 PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
@@ -226,6 +230,9 @@ def render(f: Facts, problems: list[str], advice: list[str]) -> str:
     lines.extend(f"            {ln}" for ln in f.kernel_oom[-3:])
     if f.pid is not None:
         lines.append(_rss_line(f))
+    engine = census_engine()
+    slow = "" if engine == "C" else " (no compiler at install time: about 5x slower per sample)"
+    lines.append(f"census      {engine}{slow}")
     lines.append(
         "verdict     " + ("; ".join(problems) if problems else "no sign of memory trouble")
     )
@@ -273,5 +280,31 @@ def doctor(args: argparse.Namespace) -> int:
     if args.pid is not None:
         watch_rss(facts, args.seconds)
     problems, advice = verdict(facts)
-    print(render(facts, problems, advice))
+    if args.format == "json":
+        found = Diagnosis(facts, census_engine(), tuple(problems), tuple(advice))
+        print(dumps(document("doctor", found)).decode())
+    else:
+        print(render(facts, problems, advice))
     return EXIT_FOUND if problems else EXIT_OK
+
+
+@dataclass(frozen=True)
+class Diagnosis:
+    """What ``leakguard doctor --format json`` prints.
+
+    Attributes:
+        facts: what was read (None or empty where it could not be).
+        census: the census engine this install samples with (``C`` or ``pure-Python``).
+        problems: what is wrong, in plain words (exit 1 when any).
+        advice: what to do next.
+    """
+
+    facts: Facts
+    census: Literal["C", "pure-Python"]
+    problems: tuple[str, ...]
+    advice: tuple[str, ...]
+
+
+def census_engine() -> Literal["C", "pure-Python"]:
+    """``C`` when the C census was built at install time, else ``pure-Python`` (~5x slower)."""
+    return "C" if native_available() else "pure-Python"

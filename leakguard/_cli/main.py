@@ -1,13 +1,16 @@
 """The ``leakguard`` command line: argument parsing, dispatch and exit codes.
 
 Exit codes: 0 all is well, 1 a leak was found or something grew past the
-threshold, 2 bad input (``run`` passes the program's own exit code through).
-Bad input is one line on stderr naming what is wrong and where, never a traceback.
+threshold, 2 bad input (a bare ``leakguard`` too: the usage goes to stderr), 141 stdout
+was closed early (``leakguard report ... | head``: quietly, as a Unix tool killed by
+SIGPIPE); ``run`` passes the program's own exit code through. Bad input is one line
+on stderr naming what is wrong and where, never a traceback.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -16,6 +19,7 @@ from typing import NoReturn
 EXIT_OK = 0
 EXIT_FOUND = 1
 EXIT_BAD_INPUT = 2
+EXIT_CLOSED_PIPE = 141  # 128 + SIGPIPE, what a shell reports for `yes | head`
 
 RUN_VALUE_OPTIONS = ("--interval", "--html", "--json", "--snapshot-dir")
 
@@ -56,9 +60,11 @@ def build_parser() -> Parser:
     parser = Parser(
         prog="leakguard",
         description="Find memory leaks in Python programs: run, report, diff, doctor.",
-        epilog="Exit codes: 0 ok, 1 leak found or growth past threshold, 2 bad input; "
-        "'run' passes the program's exit code through.",
+        epilog="Exit codes: 0 ok, 1 leak found or growth past threshold, 2 bad input "
+        "(no command too), 141 stdout closed early; 'run' passes the program's exit code "
+        "through.",
     )
+    parser.add_argument("--version", action="version", version=f"leakguard {_version()}")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=Parser)
     run = commands.add_parser(
         "run",
@@ -84,6 +90,7 @@ def build_parser() -> Parser:
     )
     report.add_argument("-o", "--output", type=Path, help="write .html or .json (default: text)")
     report.add_argument("--pid", type=_count, help="the process to read from a shared directory")
+    _format_option(report)
     diff = commands.add_parser("diff", help="compare two snapshot or report files")
     diff.add_argument("old", type=Path)
     diff.add_argument("new", type=Path)
@@ -93,12 +100,29 @@ def build_parser() -> Parser:
         metavar="N",
         help="exit 1 when a type or site grew by more than N",
     )
+    _format_option(diff)
     doctor = commands.add_parser("doctor", help="check system memory, the cgroup and OOM kills")
     doctor.add_argument("--pid", type=_count, help="also watch this process's RSS")
     doctor.add_argument(
         "--seconds", type=_positive_float, default=5.0, help="how long to watch the RSS"
     )
+    _format_option(doctor)
     return parser
+
+
+def _format_option(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
+        "--format",
+        choices=("text", "json"),
+        default="text",
+        help="what to print on stdout: text, or JSON (schemas in docs/schema/)",
+    )
+
+
+def _version() -> str:
+    import leakguard
+
+    return leakguard.__version__
 
 
 def split_run_args(argv: Sequence[str]) -> tuple[list[str], str | None, str | None, list[str]]:
@@ -140,6 +164,9 @@ def _dispatch(argv: list[str]) -> int:
     # Commands are imported here: they import this module (BadInput), and a
     # command loads only what it needs (doctor never imports the Guard).
     parser = build_parser()
+    if not argv:
+        parser.print_help(sys.stderr)
+        return EXIT_BAD_INPUT
     if argv[:1] == ["run"]:
         options, script, module, program_args = split_run_args(argv[1:])
         args, unknown = parser.parse_known_args(["run", *options])
@@ -168,7 +195,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         argv: the arguments after the program name (default ``sys.argv[1:]``).
     """
     try:
-        return _dispatch(list(sys.argv[1:] if argv is None else argv))
+        code = _dispatch(list(sys.argv[1:] if argv is None else argv))
+        sys.stdout.flush()  # a closed pipe shows here, not at interpreter exit
     except BadInput as exc:
         print(f"{exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    except BrokenPipeError:
+        _silence_stdout()
+        return EXIT_CLOSED_PIPE
+    return code
+
+
+def _silence_stdout() -> None:
+    """Point stdout at the null device, so that the final flush at exit cannot fail again."""
+    try:
+        null = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null, sys.stdout.fileno())
+        os.close(null)
+    except (OSError, ValueError):  # no real stdout (pythonw, a replaced sys.stdout)
+        pass

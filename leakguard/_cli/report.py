@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import importlib.util
+import os
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
@@ -13,6 +15,8 @@ from leakguard._config import resolve
 from leakguard._detect.assemble import build_report, suspect_from
 from leakguard._detect.history import History
 from leakguard._detect.trend import detect
+from leakguard._evidence.rules import OWN_MODULES
+from leakguard._files.jsonschema import document
 from leakguard._files.store import (
     REPORT_SUFFIX,
     atomic_write,
@@ -25,6 +29,7 @@ from leakguard._files.store import (
     report_from_dict,
     snapshot_from_dict,
 )
+from leakguard._heap.ownership import LEAKGUARD_DIRS
 from leakguard._model.options import Options
 from leakguard._model.report import Report
 from leakguard._model.snapshot import Snapshot
@@ -115,8 +120,12 @@ def report(args: argparse.Namespace) -> int:
             "(choose with --pid)",
             file=sys.stderr,
         )
+    if out is not None and args.format == "json":
+        raise BadInput(f"leakguard report: -o {out} and --format json: choose one")
     rep = read_source(args.source, args.pid)
-    if out is None:
+    if out is None and args.format == "json":
+        print(dumps(rep.to_dict()).decode())
+    elif out is None:
         print(rep.to_text())
     elif out.suffix.lower() == ".html":
         atomic_write(out, rep.to_html().encode())
@@ -221,32 +230,117 @@ def _section(
     return lines
 
 
-def diff(args: argparse.Namespace) -> int:
-    """``leakguard diff OLD NEW``: exit 1 when a type or site grew past ``--fail-on-growth``."""
-    old, new = read_profile(args.old), read_profile(args.new)
+@dataclass(frozen=True)
+class Change:
+    """One level that differs between the two files."""
+
+    name: str
+    old: float
+    new: float
+
+
+@dataclass(frozen=True)
+class DiffResult:
+    """What ``leakguard diff`` found; ``--format json`` prints it.
+
+    Attributes:
+        old: the older file, as given.
+        new: the newer file, as given.
+        types: types (or containers) whose count changed, biggest growth first.
+        sites: allocation sites (``file:line``) whose count changed.
+        memory: ``rss``, ``blocks`` and ``objects``, when they changed.
+        unmeasured: names measured in one file only (not compared).
+        fail_on_growth: the ``--fail-on-growth`` threshold (None: not given).
+        grew: the types and sites that grew past it (the reason for exit 1).
+    """
+
+    old: str
+    new: str
+    types: tuple[Change, ...]
+    sites: tuple[Change, ...]
+    memory: tuple[Change, ...]
+    unmeasured: tuple[str, ...]
+    fail_on_growth: int | None
+    grew: tuple[Change, ...]
+
+
+def own_code() -> tuple[str, ...]:
+    """The files and directories of leakguard and the tools it calls (none imported here)."""
+    found = list(LEAKGUARD_DIRS)
+    for name in OWN_MODULES[1:]:
+        try:
+            spec = importlib.util.find_spec(name)
+        except (ImportError, ValueError):
+            continue
+        if spec is None or not spec.origin:
+            continue
+        package = spec.submodule_search_locations is not None
+        found.append(os.path.dirname(spec.origin) + os.sep if package else spec.origin)
+    return tuple(found)
+
+
+def _own(name: str, code: tuple[str, ...]) -> bool:
+    """A type of leakguard or of a tool it calls, or a line of their code."""
+    if any(name == m or name.startswith(m + ".") for m in OWN_MODULES):
+        return True
+    return name.rsplit(":", 1)[0].startswith(code)
+
+
+def _rows(changes: list[tuple[str, float, float]], code: tuple[str, ...]) -> tuple[Change, ...]:
+    return tuple(Change(n, a, b) for n, a, b in changes if not _own(n, code))
+
+
+def compute_diff(old_path: Path, new_path: Path, fail_on_growth: int | None) -> DiffResult:
+    """Compare two files' levels, leaving out leakguard's own objects and lines."""
+    old, new = read_profile(old_path), read_profile(new_path)
     types, t_once = compare(old.types, new.types, old.complete, new.complete)
     sites, s_once = compare(old.sites, new.sites, False, False)
     memory, _ = compare(old.memory, new.memory, True, True)
-    lines = [f"leakguard diff: {args.old} -> {args.new}"]
-    lines += _section("types (objects or items)", types)
+    code = own_code()
+    kept_types, kept_sites = _rows(types, code), _rows(sites, code)
+    grew: tuple[Change, ...] = ()
+    if fail_on_growth is not None:
+        grew = tuple(c for c in kept_types + kept_sites if c.new - c.old > fail_on_growth)
+    return DiffResult(
+        old=str(old_path),
+        new=str(new_path),
+        types=kept_types,
+        sites=kept_sites,
+        memory=tuple(Change(n, a, b) for n, a, b in memory),
+        unmeasured=tuple(n for n in t_once + s_once if not _own(n, code)),
+        fail_on_growth=fail_on_growth,
+        grew=grew,
+    )
+
+
+def diff_text(d: DiffResult) -> str:
+    """The diff as the text ``leakguard diff`` prints."""
+    lines = [f"leakguard diff: {d.old} -> {d.new}"]
+    lines += _section("types (objects or items)", [(c.name, c.old, c.new) for c in d.types])
+    sites = [(c.name, c.old, c.new) for c in d.sites]
     lines += _section("allocation sites (blocks or objects)", sites)
-    for name, a, b in memory:
-        unit = "bytes" if name == "rss" else ""
-        lines.append(f"{name}: {human(a, unit)} -> {human(b, unit)}")
-    once = t_once + s_once
+    for c in d.memory:
+        unit = "bytes" if c.name == "rss" else ""
+        lines.append(f"{c.name}: {human(c.old, unit)} -> {human(c.new, unit)}")
+    once = d.unmeasured
     if once:
         lines.append(
             f"measured in one file only (not compared): {', '.join(once[:10])}"
             + (f" and {len(once) - 10} more" if len(once) > 10 else "")
         )
-    code = EXIT_OK
-    if args.fail_on_growth is not None:
-        grew = [(n, b - a) for n, a, b in types + sites if b - a > args.fail_on_growth]
-        if grew:
-            worst = ", ".join(f"{n} (+{human(d)})" for n, d in grew[:5])
-            lines.append(f"FAIL: {len(grew)} grew by more than {args.fail_on_growth}: {worst}")
-            code = EXIT_FOUND
-        else:
-            lines.append(f"ok: nothing grew by more than {args.fail_on_growth}")
-    print("\n".join(lines))
-    return code
+    if d.grew:
+        worst = ", ".join(f"{c.name} (+{human(c.new - c.old)})" for c in d.grew[:5])
+        lines.append(f"FAIL: {len(d.grew)} grew by more than {d.fail_on_growth}: {worst}")
+    elif d.fail_on_growth is not None:
+        lines.append(f"ok: nothing grew by more than {d.fail_on_growth}")
+    return "\n".join(lines)
+
+
+def diff(args: argparse.Namespace) -> int:
+    """``leakguard diff OLD NEW``: exit 1 when a type or site grew past ``--fail-on-growth``."""
+    result = compute_diff(args.old, args.new, args.fail_on_growth)
+    if args.format == "json":
+        print(dumps(document("diff", result)).decode())
+    else:
+        print(diff_text(result))
+    return EXIT_FOUND if result.grew else EXIT_OK

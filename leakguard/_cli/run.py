@@ -35,14 +35,25 @@ def check_output(path: Path | None, flag: str) -> None:
         raise BadInput(f"leakguard run: {flag} {path}: directory {path.parent} does not exist")
 
 
+def _path0(script: str | None) -> str:
+    """``sys.path[0]`` as ``python script.py`` (its directory) or ``python -m`` (cwd) sets it."""
+    return os.path.dirname(os.path.abspath(script)) if script is not None else os.getcwd()
+
+
 def _check_target(script: str | None, module: str | None) -> None:
     if script is not None and not os.path.isfile(script):
         raise BadInput(f"leakguard run: {script}: no such file")
     if module is not None:
+        # The console script's sys.path[0] is its bin directory: look where the
+        # program will run from, the current directory, as `python -m` does.
+        saved = sys.path[0]
+        sys.path[0] = _path0(None)
         try:
             found = importlib.util.find_spec(module)
         except (ImportError, ValueError) as exc:
             raise BadInput(f"leakguard run: -m {module}: {exc}") from None
+        finally:
+            sys.path[0] = saved
         if found is None:
             raise BadInput(f"leakguard run: -m {module}: no module named {module!r}")
 
@@ -122,6 +133,19 @@ class StatusLine:
         return text + f" · {n} suspect{'s' if n != 1 else ''}"
 
 
+def _load_renderers(html: bool) -> None:
+    """Import the report writers before the first sample, so their imports are no growth.
+
+    ``html`` (the stdlib module the HTML renderer escapes with) builds the entity
+    tables of ``html/entities.py`` when first imported: thousands of strings in big
+    dicts, which would otherwise appear in the program's report as born after the start.
+    """
+    import leakguard._render.text
+
+    if html:
+        import leakguard._render.html  # noqa: F401
+
+
 def write_reports(report: Report, html: Path | None, json_path: Path | None) -> None:
     """Write the HTML and JSON reports, atomically, mode 0600."""
     if html is not None:
@@ -181,11 +205,11 @@ def run_program(script: str | None, module: str | None, args: list[str]) -> tupl
     try:
         if script is not None:
             sys.argv = [script, *args]
-            sys.path[0] = os.path.dirname(os.path.abspath(script))
+            sys.path[0] = _path0(script)
             return 0, _run_script(script)
         assert module is not None
         sys.argv = [module, *args]
-        sys.path[0] = os.getcwd()
+        sys.path[0] = _path0(None)
         return 0, runpy.run_module(module, run_name="__main__", alter_sys=True)
     except SystemExit as exc:
         return _exit_code(exc.code), None
@@ -211,6 +235,7 @@ def run(
     except ValueError as exc:
         raise BadInput(f"leakguard run: {exc}") from None
     console = Console(sys.stderr, live=sys.stderr.isatty())
+    _load_renderers(args.html is not None)
 
     @guard.on_leak
     def announce(report: Report) -> None:

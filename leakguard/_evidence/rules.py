@@ -20,6 +20,9 @@ import fnmatch
 import re
 from collections.abc import Sequence
 
+# leakguard and the tools it calls: what they allocate is never the program's.
+OWN_MODULES = ("leakguard", "tracemalloc", "pympler", "objgraph")
+
 ALLOWLIST: tuple[str, ...] = (
     # re.compile() caches up to _MAXCACHE compiled patterns in module dicts.
     "held:re._cache",
@@ -63,10 +66,7 @@ ALLOWLIST: tuple[str, ...] = (
     "module:pytest",
     "module:pluggy",
     # leakguard's own bookkeeping and the tools it calls are never the user's leak.
-    "module:leakguard",
-    "module:tracemalloc",
-    "module:pympler",
-    "module:objgraph",
+    *(f"module:{m}" for m in OWN_MODULES),
 )
 
 _SIG = re.compile(r"^[0-9a-fA-F]{6,64}$")

@@ -83,6 +83,22 @@ def report_from_dict(data: object, source: str) -> Report:
     return decode(Report, _check_header(data, source, "report"), source)
 
 
+def load_report(path: str | os.PathLike[str]) -> Report:
+    """Read a report written as JSON (``--json``, ``report --format json``, a snapshot dir).
+
+    Args:
+        path: the file (schema in ``docs/schema/report.schema.json``).
+
+    Returns:
+        The :class:`leakguard.Report`, with every field checked.
+
+    Raises:
+        ValueError: ``"<path>: <what is wrong>"`` for a missing, unreadable or corrupt
+            file, another schema version, or a snapshot file instead of a report.
+    """
+    return report_from_dict(read_json(path), os.fspath(path))
+
+
 def read_json(path: str | os.PathLike[str]) -> object:
     """Parse a JSON file.
 
