@@ -124,3 +124,35 @@ def test_coroutine_function_is_refused_with_advice():
 
     with pytest.raises(TypeError, match=r"with leakguard\.check"):
         leakguard.check(handler)
+
+
+def test_with_block_refuses_options_only_repetition_uses():
+    """with check(iterations=5) raises TypeError saying a block runs once, not silently once."""
+    with pytest.raises(TypeError, match=r"iterations only apply to @leakguard\.check.*runs once"):
+        with leakguard.check(iterations=5):
+            pass
+
+
+def test_with_block_runs_once_and_passes_below_survivors():
+    """A block leaving fewer than survivors (10) of a type alive passes: it is judged once."""
+    calls = []
+    with leakguard.check():
+        calls.append(1)
+        _kept.extend(Invoice() for _ in range(9))
+    assert calls == [1]
+    _kept.clear()
+
+
+def test_decorator_repeats_and_catches_one_object_per_call():
+    """@check calls the function repeatedly and fails on one kept object per call."""
+    calls = []
+
+    @leakguard.check
+    def keep_one() -> None:
+        calls.append(1)
+        _kept.append(Invoice())
+
+    with pytest.raises(leakguard.LeakError):
+        keep_one()
+    assert len(calls) > 1
+    _kept.clear()

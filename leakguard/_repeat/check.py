@@ -1,9 +1,14 @@
 """``leakguard.check``: one object, three spellings, one engine with the pytest plugin.
 
-``@check`` and ``@check(iterations=5)`` call the decorated function
-repeatedly (warm-up, then measured runs) and raise :class:`LeakError` when
-something grows on every measured run; ``with check():`` checks one run of
-its block and fails on what it leaves alive.
+The spellings do not judge alike, because a ``with`` block cannot be run again:
+
+- ``@check`` and ``@check(iterations=5)`` call the decorated function repeatedly
+  (warm-up, then measured runs) and raise :class:`LeakError` when something grows
+  on *every* measured run: one leaked object per call is caught.
+- ``with check():`` runs its block *once* and raises only when at least
+  ``survivors`` (default 10) objects of one of the user's own types, or a thread or
+  a file descriptor, made by the block are still alive after it. The options that
+  only repetition uses (``iterations``, ``warmup``...) are refused there.
 """
 
 from __future__ import annotations
@@ -38,11 +43,25 @@ class LeakError(AssertionError):
         self.verdict = verdict
 
 
-class Checker:
-    """A configured check: a decorator for functions and a context manager for blocks."""
+# Options only repetition reads: given to a `with` block they would silently do nothing.
+REPEAT_ONLY = ("warmup", "iterations", "min_growth", "min_blocks", "traced_runs", "trace_frames")
 
-    def __init__(self, options: RepeatOptions) -> None:
+
+class Checker:
+    """A configured check: a decorator that repeats, and a context manager that runs once.
+
+    As a decorator each call repeats the function and fails on growth in every
+    measured run. As a ``with`` block the body runs once and fails only when
+    ``survivors`` objects of one of your types (or a thread, an fd) outlive it.
+
+    Args:
+        options: the validated options.
+        given: the names of the options the caller passed, to refuse those a block ignores.
+    """
+
+    def __init__(self, options: RepeatOptions, given: frozenset[str] = frozenset()) -> None:
         self.options = options
+        self.given = given
         self._active: list[tuple[Repetition, str]] = []
 
     def __call__(self, func: Callable[P, R]) -> Callable[P, R]:
@@ -67,6 +86,19 @@ class Checker:
         return checked
 
     def __enter__(self) -> Checker:
+        """Start checking a block that runs once (no repetition).
+
+        Raises:
+            TypeError: an option only repetition uses was given, saying what to do instead.
+        """
+        unused = [name for name in REPEAT_ONLY if name in self.given]
+        if unused:
+            raise TypeError(
+                f"leakguard.check: {', '.join(unused)} only apply to @leakguard.check, which "
+                "repeats a function; a `with leakguard.check():` block runs once and fails when "
+                f"survivors={self.options.survivors} objects of one of your types outlive it. "
+                "Drop them, or move the block into a function decorated with @leakguard.check(...)"
+            )
         caller = sys._getframe(1)
         subject = f"the block at {caller.f_code.co_filename}:{caller.f_lineno}"
         del caller
@@ -116,9 +148,18 @@ def check(
 
 
 def check(func: Callable[P, R] | None = None, /, **options: Any) -> Callable[P, R] | Checker:
-    """Fail when a function or block leaks.
+    """Fail when a function leaks (repeated calls) or a block leaves objects alive (one run).
 
-    Spellings: ``@check``, ``@check(iterations=5, ...)`` and ``with check(): ...``.
+    Spellings: ``@check``, ``@check(iterations=5, ...)`` and ``with check(): ...``. They
+    do not judge alike:
+
+    - **Decorator**: each call runs the function ``warmup`` times, then ``iterations``
+      measured times, and fails when something grows on every measured run (one
+      leaked object per call is enough). The first run's result is returned.
+    - **with block**: the body runs **once**, so growth per run cannot be seen; it
+      fails only when at least ``survivors`` (default 10) objects of one of your own
+      types, or a thread or file descriptor, made by the block are still alive after
+      it. Fewer survivors pass. Repetition-only options are refused with a TypeError.
 
     Args:
         func: the function, when used as ``@check`` without parentheses.
@@ -131,9 +172,11 @@ def check(func: Callable[P, R] | None = None, /, **options: Any) -> Callable[P, 
 
     Raises:
         ValueError: a bad option, naming it.
-        TypeError: a misuse, saying how to fix it.
+        TypeError: a misuse, saying how to fix it (also on entering a block given
+            ``iterations``, ``warmup``, ``min_growth``, ``min_blocks``, ``traced_runs``
+            or ``trace_frames``).
     """
-    checker = Checker(build(options, {}))
+    checker = Checker(build(options, {}), frozenset(options))
     if func is None:
         return checker
     return checker(func)
