@@ -1,6 +1,6 @@
 """What one sample reads from the live process: the type census (and its C engine),
 containers the gc cannot see, process memory, gc activity and resources (fds, threads,
-tasks).
+tasks), and the safe readers every stage uses to look at objects (``safe``).
 
-May import ``_model`` and ``_heap`` only. Nothing here calls user code.
+May import ``_model`` only. Nothing here calls user code.
 """

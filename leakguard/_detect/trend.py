@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import bisect
 import itertools
-import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
@@ -37,6 +36,7 @@ from leakguard._detect.stats import (
     variance_ratio,
 )
 from leakguard._model.options import Options
+from leakguard._model.owner import Owner, name_owner
 
 RESOURCE_MIN_GROWTH = 4
 """fds, threads and tasks: the smallest growth worth reporting."""
@@ -346,8 +346,7 @@ def specificity(kind: str, name: str) -> int:
 
 def is_stdlib_type(name: str) -> bool:
     """Whether a ``module.QualName`` type comes from the interpreter or its standard library."""
-    return name.split(".", 1)[0] in _STDLIB
+    return name_owner(name) in _STDLIB
 
 
-# C accelerators (_asyncio, _thread, _io...) are listed there too; __main__ is not.
-_STDLIB = frozenset(sys.stdlib_module_names) | frozenset(sys.builtin_module_names)
+_STDLIB = frozenset({Owner.STDLIB, Owner.MACHINERY})  # importlib's types are stdlib's too

@@ -24,7 +24,7 @@ from typing import Any
 
 from leakguard._census.resources import TASK_TYPES, done_reader, registered_tasks
 from leakguard._evidence.signature import signature
-from leakguard._heap.ownership import LEAKGUARD_DIR
+from leakguard._heap.ownership import Owner, file_owner
 from leakguard._heap.pathrender import own_dict, thread_names
 from leakguard._heap.paths import iter_instances, retention_path
 from leakguard._heap.safe import referents
@@ -150,7 +150,7 @@ def _qualname(frame: types.FrameType) -> str:
 def _is_own_stack(top: types.FrameType) -> bool:
     frame: types.FrameType | None = top
     while frame is not None:
-        if frame.f_code.co_filename.startswith(LEAKGUARD_DIR):
+        if file_owner(frame.f_code.co_filename) is Owner.LEAKGUARD:
             return True
         frame = frame.f_back
     return False

@@ -16,24 +16,16 @@ from __future__ import annotations
 
 import collections
 import functools
-import importlib
-import importlib.util
-import os
 import sys
-import sysconfig
 import time
 import tracemalloc
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from leakguard._heap.ownership import LEAKGUARD_DIRS
+from leakguard._heap.ownership import Owner, file_owner
 from leakguard._heap.packages import package_of
 from leakguard._model.suspect import Site
 
-_TRACEMALLOC_FILE = tracemalloc.__file__ or "tracemalloc.py"
-# Frames that are the machinery, not the program: the tracer and the importer.
-_NOISE_FILES = ("<frozen importlib", "<frozen zipimport", _TRACEMALLOC_FILE)
-_NOISE_DIRS = (os.path.dirname(os.path.abspath(importlib.__file__ or "")) + os.sep,)
 _OURS, _MACHINERY, _LIBRARY, _USER = range(4)
 _TIME_CHECK_EVERY = 65_536  # traces aggregated between two looks at the deadline
 _MANAGED_DICT = 1 << 4  # Py_TPFLAGS_MANAGED_DICT
@@ -241,48 +233,28 @@ def _past(deadline: float | None) -> bool:
 
 
 def is_program_file(filename: str) -> bool:
-    """Whether a source file is the program's code (its own or an installed package's)."""
+    """Whether a source file is the program's code (its own, an installed package's, run-time)."""
     return _kind(filename) == _USER
 
 
-@functools.lru_cache(maxsize=4096)
+# What tracemalloc attribution makes of each owner: machinery frames are skipped,
+# leakguard's own allocations dropped, library frames passed through to the caller,
+# and the program's frames (third-party packages and run-time code included) blamed.
+_KINDS = {
+    Owner.LEAKGUARD: _OURS,
+    Owner.MACHINERY: _MACHINERY,
+    Owner.STDLIB: _LIBRARY,
+    Owner.TOOLING: _LIBRARY,
+    Owner.THIRD_PARTY: _USER,
+    Owner.GENERATED: _USER,
+    Owner.PROGRAM: _USER,
+    Owner.UNKNOWN: _USER,
+}
+
+
 def _kind(filename: str) -> int:
-    """Whose code a file is: leakguard's, the tracer's or importer's, a library's, or the user's."""
-    if filename.startswith(_NOISE_FILES) or filename.startswith(_NOISE_DIRS):
-        return _MACHINERY
-    if filename.startswith("<"):
-        return _USER  # <string>, <stdin>: code the program compiled itself
-    path = os.path.realpath(os.path.abspath(filename))
-    if filename.startswith(LEAKGUARD_DIRS) or path.startswith(LEAKGUARD_DIRS):
-        return _OURS
-    stdlib, packages, deps = _library_dirs()
-    if path.startswith(deps):
-        return _LIBRARY
-    if path.startswith(packages):  # third-party code is the program's (and named by package)
-        return _USER
-    return _LIBRARY if path.startswith(stdlib) else _USER
-
-
-@functools.cache
-def _library_dirs() -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
-    """Python's library, site-packages, and leakguard's own dependencies (objgraph, pympler).
-
-    An allocation in the library or the dependencies on behalf of leakguard is
-    leakguard's; on behalf of the program it is the program's (reported at that line).
-    """
-    paths = sysconfig.get_paths()
-
-    def real(keys: tuple[str, ...]) -> tuple[str, ...]:
-        return tuple({os.path.realpath(paths[k]) + os.sep for k in keys if k in paths})
-
-    deps = []
-    for name in ("objgraph", "pympler"):  # found, not imported
-        spec = importlib.util.find_spec(name)
-        if spec is not None and spec.origin:
-            origin = os.path.realpath(spec.origin)
-            package = spec.submodule_search_locations is not None
-            deps.append(os.path.dirname(origin) + os.sep if package else origin)
-    return real(("stdlib", "platstdlib")), real(("purelib", "platlib")), tuple(deps)
+    """Whose code a file is, as attribution treats it (see ``_KINDS``)."""
+    return _KINDS[file_owner(filename)]
 
 
 def _is_ours(frames: tuple[tuple[str, int], ...]) -> bool:

@@ -11,14 +11,11 @@ from __future__ import annotations
 
 import functools
 import gc
-import os
-import sys
-import sysconfig
 import tracemalloc
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
 
-from leakguard._heap.ownership import LEAKGUARD_DIR
+from leakguard._heap.ownership import Owner, file_owner
 from leakguard._heap.packages import package_of
 from leakguard._heap.paths import retention_path as _retention_path
 from leakguard._heap.safe import referents
@@ -32,7 +29,6 @@ __all__ = [
     "born_holders",
     "cached_only",
     "growing_lines",
-    "is_user_file",
     "lines",
     "retention_path",
     "sites_of",
@@ -43,23 +39,7 @@ __all__ = [
 LineKey = tuple[str, int]
 
 
-def _library_dirs() -> tuple[str, ...]:
-    paths = sysconfig.get_paths()
-    dirs = {paths[k] for k in ("stdlib", "platstdlib", "purelib", "platlib") if k in paths}
-    dirs.update(p for p in sys.path if p.endswith(("site-packages", "dist-packages")))
-    return tuple(os.path.join(os.path.realpath(d), "") for d in dirs)
-
-
-_LIBRARY_DIRS = _library_dirs()
 _LRU_WRAPPER = type(functools.lru_cache(maxsize=1)(len))
-
-
-@functools.lru_cache(maxsize=1024)
-def is_user_file(filename: str) -> bool:
-    """Whether a source file is the program's own code (not Python's, not an installed package)."""
-    if filename.startswith(("<", LEAKGUARD_DIR)):
-        return False
-    return not os.path.realpath(filename).startswith(_LIBRARY_DIRS)
 
 
 def lines(window: TraceWindow) -> dict[LineKey, tuple[int, int]]:
@@ -77,7 +57,7 @@ def lines(window: TraceWindow) -> dict[LineKey, tuple[int, int]]:
     # Grouped first, filtered per line after: filtering each trace costs far more.
     for stat in tracemalloc.take_snapshot().statistics("lineno"):
         frame = stat.traceback[0]
-        if is_user_file(frame.filename):
+        if file_owner(frame.filename) is Owner.PROGRAM:
             out[(frame.filename, frame.lineno)] = (stat.count, stat.size)
     return out
 

@@ -5,35 +5,16 @@ Single-run checks blame only the program's own types, and reports list them firs
 
 from __future__ import annotations
 
-import sys
+from leakguard._heap.ownership import Owner, type_owner
 
-# Packages whose types a single-run check never blames: their objects outlive a
-# first call by design (caches, lazy imports, pytest's own records).
-_TOOLING = frozenset({"_pytest", "pytest", "pluggy", "leakguard", "py", "_py", "xdist", "execnet"})
+# Runtime-made types (a module with no file) are the program's; a tool's never are:
+# their objects outlive a first call by design (caches, lazy imports, pytest's records).
+_USER = frozenset({Owner.PROGRAM, Owner.GENERATED})
 
 
 def is_user_type(name: str) -> bool:
-    """Whether a type comes from the program's own code, not Python or an installed package.
-
-    Args:
-        name: the full type name, ``module.QualName``.
-
-    Returns:
-        True when the longest imported module prefix of ``name`` is neither in the
-        standard library, a testing tool, nor installed under site-packages.
-    """
-    parts = name.split(".")
-    for i in range(len(parts) - 1, 0, -1):
-        module = ".".join(parts[:i])
-        mod = sys.modules.get(module)
-        if mod is None:
-            continue
-        top = module.split(".")[0]
-        if top in sys.stdlib_module_names or top in _TOOLING or top == "builtins":
-            return False
-        path = mod.__dict__.get("__file__") or ""
-        return "site-packages" not in path and "dist-packages" not in path
-    return False
+    """Whether a ``module.QualName`` type is the program's own (not Python's, a package's)."""
+    return type_owner(name) in _USER
 
 
 def rank(kind: str, name: str, per_run: tuple[int, ...]) -> tuple[int, int, int]:
