@@ -21,7 +21,17 @@ ROOT = Path(__file__).resolve().parents[1]
 # Files a test run needs that live outside the package (tests read or import them).
 NEEDED_TREES = ("tests", "benchmarks", "examples", "docs")
 SKIPPED = ("__pycache__", ".pyc", ".so")
-IGNORED = (".git", "*.egg-info", "build", "dist", "site", "__pycache__", "*.so", ".*_cache")
+IGNORED = (
+    ".git",
+    "*.egg-info",
+    "build",
+    "dist",
+    "site",
+    "__pycache__",
+    "*.so",
+    ".*_cache",
+    ".venv*",
+)
 
 
 def _pyproject() -> str:
