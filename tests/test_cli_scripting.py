@@ -208,3 +208,30 @@ def test_run_with_html_shows_none_of_the_renderers_imports(tmp_path: Path) -> No
     assert "__main__.Order" in done.stderr
     assert "entities.py" not in done.stderr
     assert "entities.py" not in (tmp_path / "out.html").read_text()
+
+
+def test_report_from_snapshots_lists_none_of_leakguards_own_types(tmp_path: Path) -> None:
+    """A replayed report drops leakguard's own values (its snapshot history) as the Guard does."""
+    d = SnapshotDir(tmp_path / "snaps", keep=1000, max_bytes=10**8)
+    for i in range(20):
+        own = {"leakguard._model.snapshot.Snapshot": (i + 1, 100 * (i + 1))}
+        d.write_snapshot(snapshot(i, own))
+    done = leakguard_cmd("report", "snaps", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "shop.OrderDTO" in done.stdout
+    assert "leakguard._model" not in done.stdout
+
+
+def test_evidence_helpers_files_are_leakguards_not_the_programs() -> None:
+    """Files of pympler and objgraph count as leakguard's own code; json's and ours do not."""
+    import json as json_module
+
+    import objgraph
+    import pympler.asizeof
+
+    from leakguard._heap.ownership import is_helper_file
+
+    assert is_helper_file(pympler.asizeof.__file__)
+    assert is_helper_file(objgraph.__file__)
+    assert not is_helper_file(json_module.__file__ or "")
+    assert not is_helper_file(__file__)

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import importlib.util
-import os
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
@@ -15,7 +13,7 @@ from leakguard._config import resolve
 from leakguard._detect.assemble import build_report, suspect_from
 from leakguard._detect.history import History
 from leakguard._detect.trend import detect
-from leakguard._evidence.rules import OWN_MODULES
+from leakguard._evidence.rules import OWN_MODULES, ignored
 from leakguard._files.jsonschema import document
 from leakguard._files.store import (
     REPORT_SUFFIX,
@@ -29,7 +27,7 @@ from leakguard._files.store import (
     report_from_dict,
     snapshot_from_dict,
 )
-from leakguard._heap.ownership import LEAKGUARD_DIRS
+from leakguard._heap.ownership import Owner, file_owner, is_helper_file
 from leakguard._model.options import Options
 from leakguard._model.report import Report
 from leakguard._model.snapshot import Snapshot
@@ -48,10 +46,13 @@ def replay(snaps: Sequence[Snapshot], options: Options, pid: int = 0) -> Report:
     body with the detector's own replay function once it exists.
     """
     history = History(options.history, options.max_series)
+    rules = options.ignore
     suspects: dict[tuple[str, str], Suspect] = {}
     for snap in snaps:
         history.add(snap)
-        for t in detect(history, options):
+        # As the Guard does: known noise (leakguard's own values among it) is no suspect.
+        trends = [t for t in detect(history, options) if not ignored(t.kind, t.name, None, rules)]
+        for t in trends:
             known = suspects.get(t.key)
             if known is not None:
                 suspects[t.key] = suspect_from(t, known.first_seen, known)
@@ -264,30 +265,16 @@ class DiffResult:
     grew: tuple[Change, ...]
 
 
-def own_code() -> tuple[str, ...]:
-    """The files and directories of leakguard and the tools it calls (none imported here)."""
-    found = list(LEAKGUARD_DIRS)
-    for name in OWN_MODULES[1:]:
-        try:
-            spec = importlib.util.find_spec(name)
-        except (ImportError, ValueError):
-            continue
-        if spec is None or not spec.origin:
-            continue
-        package = spec.submodule_search_locations is not None
-        found.append(os.path.dirname(spec.origin) + os.sep if package else spec.origin)
-    return tuple(found)
-
-
-def _own(name: str, code: tuple[str, ...]) -> bool:
+def _own(name: str) -> bool:
     """A type of leakguard or of a tool it calls, or a line of their code."""
     if any(name == m or name.startswith(m + ".") for m in OWN_MODULES):
         return True
-    return name.rsplit(":", 1)[0].startswith(code)
+    path = name.rpartition(":")[0]
+    return bool(path) and (file_owner(path) is Owner.LEAKGUARD or is_helper_file(path))
 
 
-def _rows(changes: list[tuple[str, float, float]], code: tuple[str, ...]) -> tuple[Change, ...]:
-    return tuple(Change(n, a, b) for n, a, b in changes if not _own(n, code))
+def _rows(changes: list[tuple[str, float, float]]) -> tuple[Change, ...]:
+    return tuple(Change(n, a, b) for n, a, b in changes if not _own(n))
 
 
 def compute_diff(old_path: Path, new_path: Path, fail_on_growth: int | None) -> DiffResult:
@@ -296,8 +283,7 @@ def compute_diff(old_path: Path, new_path: Path, fail_on_growth: int | None) -> 
     types, t_once = compare(old.types, new.types, old.complete, new.complete)
     sites, s_once = compare(old.sites, new.sites, False, False)
     memory, _ = compare(old.memory, new.memory, True, True)
-    code = own_code()
-    kept_types, kept_sites = _rows(types, code), _rows(sites, code)
+    kept_types, kept_sites = _rows(types), _rows(sites)
     grew: tuple[Change, ...] = ()
     if fail_on_growth is not None:
         grew = tuple(c for c in kept_types + kept_sites if c.new - c.old > fail_on_growth)
@@ -307,7 +293,7 @@ def compute_diff(old_path: Path, new_path: Path, fail_on_growth: int | None) -> 
         types=kept_types,
         sites=kept_sites,
         memory=tuple(Change(n, a, b) for n, a, b in memory),
-        unmeasured=tuple(n for n in t_once + s_once if not _own(n, code)),
+        unmeasured=tuple(n for n in t_once + s_once if not _own(n)),
         fail_on_growth=fail_on_growth,
         grew=grew,
     )

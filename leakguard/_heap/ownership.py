@@ -19,7 +19,15 @@ import tracemalloc
 from leakguard._census.safe import module_dict
 from leakguard._model.owner import Owner, name_owner
 
-__all__ = ["LEAKGUARD_DIR", "LEAKGUARD_DIRS", "Owner", "file_owner", "type_owner"]
+__all__ = [
+    "HELPER_PACKAGES",
+    "LEAKGUARD_DIR",
+    "LEAKGUARD_DIRS",
+    "Owner",
+    "file_owner",
+    "is_helper_file",
+    "type_owner",
+]
 
 _PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 LEAKGUARD_DIR = _PACKAGE_DIR + os.sep
@@ -91,6 +99,22 @@ def file_owner(filename: str) -> Owner:
     if forms[1].startswith(_STDLIB):
         return Owner.STDLIB
     return Owner.PROGRAM
+
+
+# The tools leakguard calls for evidence: what their code allocates is leakguard's doing.
+HELPER_PACKAGES = frozenset({"objgraph", "pympler"})
+
+
+@functools.lru_cache(maxsize=1024)
+def is_helper_file(filename: str) -> bool:
+    """Whether a source file belongs to objgraph or pympler, which leakguard calls.
+
+    With one traced frame an allocation inside pympler shows no leakguard frame
+    below it, so attribution asks this rather than looking down the stack.
+    """
+    if not filename or filename.startswith("<"):
+        return False
+    return _site_package(os.path.realpath(os.path.abspath(filename))) in HELPER_PACKAGES
 
 
 def _bracketed_owner(filename: str) -> Owner:

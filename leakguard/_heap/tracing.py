@@ -22,7 +22,7 @@ import tracemalloc
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from leakguard._heap.ownership import Owner, file_owner
+from leakguard._heap.ownership import Owner, file_owner, is_helper_file
 from leakguard._heap.packages import package_of
 from leakguard._model.suspect import Site
 
@@ -253,8 +253,12 @@ _KINDS = {
 
 
 def _kind(filename: str) -> int:
-    """Whose code a file is, as attribution treats it (see ``_KINDS``)."""
-    return _KINDS[file_owner(filename)]
+    """Whose code a file is, as attribution treats it (see ``_KINDS``).
+
+    objgraph's and pympler's files count as leakguard's: only leakguard calls them
+    while a window is open, and with one traced frame nothing below them is seen.
+    """
+    return _OURS if is_helper_file(filename) else _KINDS[file_owner(filename)]
 
 
 def _is_ours(frames: tuple[tuple[str, int], ...]) -> bool:
