@@ -245,8 +245,31 @@ def teaches(text: str) -> list[str]:
                     continue
             elif line != "no leak suspected":
                 state = ""
-        kept.append(_blank(line))
+        blanked = _blank(line)
+        if not _volatile(blanked):
+            kept.append(_diff_fail(blanked))
     return kept
+
+
+def _volatile(line: str) -> bool:
+    """Lines a run or a Python version changes: tracebacks' carets, diff rows not the program's.
+
+    A diff's rows for builtins and the import system move with the interpreter (3.10
+    to 3.13) and with what the run happened to import; its rows for the program's own
+    types (``__main__.``) are the lesson.
+    """
+    if line.strip() and set(line.strip()) <= {"^", "~"}:
+        return True
+    row = re.match(r"^ +[+-]N +(\S+)  \(", line)
+    return bool(row and not row.group(1).startswith("__main__.")) or line.startswith("  ... and ")
+
+
+def _diff_fail(line: str) -> str:
+    if not line.startswith("FAIL: "):
+        return line
+    head, _, names = line.partition(": ")[2].partition(": ")
+    mine = sorted(set(re.findall(r"__main__\.\w+", names)))
+    return f"FAIL: {head}: {', '.join(mine)}"
 
 
 EVIDENCE = ("allocated at", "held by")

@@ -235,3 +235,28 @@ def test_evidence_helpers_files_are_leakguards_not_the_programs() -> None:
     assert is_helper_file(objgraph.__file__)
     assert not is_helper_file(json_module.__file__ or "")
     assert not is_helper_file(__file__)
+
+
+def test_run_snapshots_hold_none_of_leakguards_first_use_imports(tmp_path: Path) -> None:
+    """Between a run's early and last snapshot, no type born of leakguard's own imports grows."""
+    program = """
+        import time
+        class Order: pass
+        keep = []
+        for i in range(80):
+            keep.extend(Order() for _ in range(200))
+            time.sleep(0.05)
+    """
+    (tmp_path / "leak.py").write_text(textwrap.dedent(program))
+    env = {"LEAKGUARD_BUDGET": "0.2"}
+    args = ("run", "--interval", "0.1", "--snapshot-dir", "snaps", "leak.py")
+    done = leakguard_cmd(*args, cwd=tmp_path, env=env)
+    assert done.returncode == 0, done.stderr
+    assert "__main__.Order" in done.stderr
+    snaps = sorted((tmp_path / "snaps").glob("*.snapshot.json"))
+    assert len(snaps) >= 4
+    diff = leakguard_cmd("diff", str(snaps[1]), str(snaps[-1]), "--format", "json", cwd=tmp_path)
+    grown = {c["name"] for c in json.loads(diff.stdout)["types"] if c["new"] > c["old"]}
+    assert "__main__.Order" in grown
+    born_of_ours = {n for n in grown if n.startswith(("_ctypes.", "ctypes.", "email.", "pympler."))}
+    assert not born_of_ours

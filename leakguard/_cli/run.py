@@ -25,6 +25,8 @@ from leakguard._cli.main import BadInput
 from leakguard._files.store import atomic_write, dumps
 from leakguard._guard import Guard
 from leakguard._heap.ownership import LEAKGUARD_DIR
+from leakguard._heap.packages import package_of
+from leakguard._heap.tracing import prepare
 from leakguard._model.report import Report
 from leakguard._render.text import human
 
@@ -133,17 +135,23 @@ class StatusLine:
         return text + f" · {n} suspect{'s' if n != 1 else ''}"
 
 
-def _load_renderers(html: bool) -> None:
-    """Import the report writers before the first sample, so their imports are no growth.
+def _preload(html: bool) -> None:
+    """Import now what leakguard itself imports or caches on first use, before the baseline.
 
-    ``html`` (the stdlib module the HTML renderer escapes with) builds the entity
-    tables of ``html/entities.py`` when first imported: thousands of strings in big
-    dicts, which would otherwise appear in the program's report as born after the start.
+    Otherwise the program's snapshots and reports show leakguard's own first-use growth
+    as born after the start: ``html`` (for ``--html``) builds the entity tables of
+    ``html/entities.py``; the trace window's traceback reader builds a ``ctypes`` function (3.11);
+    naming a file's package reads every distribution's metadata (``email`` parsing);
+    deep sizes import pympler.
     """
     import leakguard._render.text
 
     if html:
         import leakguard._render.html  # noqa: F401
+    import pympler.asizeof  # noqa: F401
+
+    prepare()
+    package_of(__file__)
 
 
 def write_reports(report: Report, html: Path | None, json_path: Path | None) -> None:
@@ -235,7 +243,7 @@ def run(
     except ValueError as exc:
         raise BadInput(f"leakguard run: {exc}") from None
     console = Console(sys.stderr, live=sys.stderr.isatty())
-    _load_renderers(args.html is not None)
+    _preload(args.html is not None)
 
     @guard.on_leak
     def announce(report: Report) -> None:

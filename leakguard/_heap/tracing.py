@@ -208,6 +208,16 @@ def object_frames(obj: object) -> Sequence[tuple[str, int]] | None:
     return None
 
 
+def prepare() -> None:
+    """Build now what the first window builds (3.11: ctypes and its traceback reader).
+
+    ``leakguard run`` calls it before the program's baseline, so that these objects,
+    kept for the process's life, are not growth in the program's snapshots.
+    """
+    if sys.version_info[:2] == (3, 11):
+        _raw_lookup()
+
+
 @functools.cache
 def _raw_lookup() -> Any:
     """The C API behind get_object_traceback, which takes a block address (3.11 only)."""
