@@ -183,7 +183,8 @@ def test_failing_test_is_not_judged(pytester: pytest.Pytester) -> None:
 
 
 def test_help_lists_flags_and_ini_keys(pytester: pytest.Pytester) -> None:
-    """--help shows every flag and ini key with its help text."""
+    """--help shows every flag and ini key (typed where pytest types ini keys) with its help."""
+    typed = "int" if pytest.version_tuple >= (8, 4) else "string"
     result = run(pytester, "--help")
     result.stdout.fnmatch_lines(
         [
@@ -191,7 +192,7 @@ def test_help_lists_flags_and_ini_keys(pytester: pytest.Pytester) -> None:
             "*--leakguard-iterations=N*",
             "*measured runs; a leak must grow on every one of them*",
             "*--leakguard-ignore=PATTERN*",
-            "*leakguard_iterations (string):*",
+            f"*leakguard_iterations ({typed}):*",
             "*measured runs; a leak must grow on every one of them*",
         ]
     )
@@ -256,6 +257,17 @@ def test_precedence_marker_over_command_line_over_ini(pytester: pytest.Pytester)
             "*'warmup' from marker @pytest.mark.leakguard(warmup=...) on test_bad.py::test_marked:"
             " must be >= 1*",
         ),
+        ("", ["--leakguard-trace-frames=0"], "*'trace_frames' from command line *: must be >= 1*"),
+        ("", ["--leakguard-trace-frames=100000"], "*'trace_frames' from *: must be <= 100 *"),
+        ("", ["--leakguard-path-seconds=nan"], "*'path_seconds' from *: expected a number*"),
+        ("", ["--leakguard-path-seconds=inf"], "*'path_seconds' from *: must be <= 3600*"),
+        ("", ["--leakguard-iterations=99999999999999999999"], "*'iterations' *: must be <= 1000*"),
+        ("[pytest]\nleakguard = maybe\n", [], "*bad value for ini option leakguard: *maybe*"),
+        (
+            "[pytest]\nleakguard_iterations = many\n",
+            [],
+            "*bad value for ini option leakguard_iterations: *many*",
+        ),
     ],
 )
 def test_bad_values_name_their_source(
@@ -270,5 +282,7 @@ def test_bad_values_name_their_source(
         else "def test_x():\n    pass\n"
     )
     result = run(pytester, "--leakguard", *args)
-    assert result.ret != 0
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines([message])
+    assert "INTERNALERROR" not in result.stdout.str() + result.stderr.str()
+    assert len([line for line in result.stderr.lines if "leakguard" in line]) == 1

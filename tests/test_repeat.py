@@ -11,7 +11,7 @@ import warnings
 
 import pytest
 
-from leakguard._repeat.engine import RepeatOptions, Repetition, run_repeated
+from leakguard._repeat.engine import Phase, RepeatOptions, Repetition, run_repeated
 from leakguard._repeat.report import headline, to_report
 
 
@@ -133,13 +133,11 @@ def test_strings_released_by_cleanup_after_finish_are_not_a_memory_leak():
     """Strings that the cleanup releases after finish() closed the window are not a leak."""
     per_test: list[str] = []
     rep = Repetition(RepeatOptions())
-    rep.begin()
-    rep.first_run_done()
+    rep.start()
     rep.repeat(lambda: per_test.append("y" * 500 + str(len(per_test))))
-    rep.finish()
     assert not tracemalloc.is_tracing()
     per_test.clear()
-    assert not rep.confirm().leaked
+    assert not rep.verdict().leaked
 
 
 def test_thread_never_joined_is_a_leak():
@@ -159,11 +157,10 @@ def test_growth_released_by_cleanup_is_not_a_leak():
     """Growth that the caller's cleanup releases (like fixture teardown) is not confirmed."""
     per_test: list[OrderDTO] = []
     rep = Repetition(RepeatOptions())
-    rep.begin()
-    rep.first_run_done()
+    rep.start()
     rep.repeat(lambda: per_test.append(OrderDTO(1)))
     per_test.clear()
-    assert not rep.confirm().leaked
+    assert not rep.verdict().leaked
 
 
 def test_survivors_count_only_objects_born_in_the_judged_runs():
@@ -176,12 +173,11 @@ def test_survivors_count_only_objects_born_in_the_judged_runs():
         per_test.append(OrderDTO(1))
 
     rep = Repetition(RepeatOptions())
-    rep.begin()
+    rep.start()
     call()
-    rep.first_run_done()
     rep.repeat(call)
     per_test.clear()
-    assert not rep.confirm().leaked
+    assert not rep.verdict().leaked
 
 
 def test_a_cache_rebuilt_bigger_on_every_run_is_not_a_leak():
@@ -220,12 +216,16 @@ def test_repeat_that_fails_only_on_the_frozen_heap_is_tried_again_thawed():
     # Where something is frozen already (CPython 3.12 starts so), the heap is never frozen.
     freezable = gc.get_freeze_count() == 0
 
+    failed: list[int] = []
+
     def call() -> None:
-        assert any(r is anchor for r in gc.get_referrers(target))
+        if not any(r is anchor for r in gc.get_referrers(target)):
+            failed.append(1)
+            raise AssertionError("the anchor is not seen")
 
     verdict = check(call)
     assert verdict.changed is None
-    assert (verdict.runs > 1 + 1 + 3) is freezable
+    assert bool(failed) is freezable
     assert not verdict.leaked
 
 
@@ -253,10 +253,11 @@ def test_warnings_of_repeats_are_not_growth():
 def test_single_run_blames_only_many_survivors_of_own_types():
     """A single-run check fails on many survivors of the user's types, not on a few."""
     for count, leaked in ((3, False), (30, True)):
-        rep = Repetition(RepeatOptions())
-        rep.begin()
+        rep = Repetition(RepeatOptions(), once=True)
+        rep.start()
         _held.extend(OrderDTO(i) for i in range(count))
-        verdict = rep.survivors()
+        rep.repeat(None)
+        verdict = rep.verdict()
         assert verdict.leaked is leaked
         assert verdict.growths[0].per_run == (count,)
         _held.clear()
@@ -309,3 +310,54 @@ def test_report_carries_one_suspect_per_growth():
     suspect = report.suspects[0]
     assert suspect.kind == "type" and suspect.rate_per_work == 1.0
     assert suspect.signature
+
+
+def test_phases_move_in_order_and_refuse_a_call_out_of_order():
+    """start, repeat and verdict move READY -> RUNNING -> REPEATED -> JUDGED; repeat first fails."""
+    early = Repetition(RepeatOptions())
+    with pytest.raises(RuntimeError, match="phase ready cannot move to repeated"):
+        early.repeat(lambda: None)
+    rep = Repetition(RepeatOptions())
+    seen = [rep.phase]
+    rep.start()
+    seen.append(rep.phase)
+    rep.repeat(lambda: None)
+    seen.append(rep.phase)
+    rep.verdict()
+    seen.append(rep.phase)
+    assert seen == [Phase.READY, Phase.RUNNING, Phase.REPEATED, Phase.JUDGED]
+
+
+def test_close_in_any_phase_restores_the_interpreter():
+    """close() mid-check (a failed first run) thaws the heap and stops tracing, twice safely."""
+    frozen = gc.get_freeze_count()
+    rep = Repetition(RepeatOptions())
+    rep.start()
+    rep.close()
+    rep.close()
+    assert rep.phase is Phase.JUDGED
+    assert gc.get_freeze_count() == frozen and not tracemalloc.is_tracing()
+
+
+def test_measuring_stops_after_the_first_run_without_growth():
+    """A run in which nothing grew ends the measuring: of 5 measured runs at most 2 are made."""
+    verdict = check(lambda: None, iterations=5)
+    assert not verdict.leaked
+    assert verdict.runs <= 1 + 1 + 2
+    quiet = check(lambda: None, iterations=5, min_blocks=10**6)
+    assert quiet.runs == 1 + 1 + 1
+
+
+def test_a_timeout_raised_by_a_repeat_propagates():
+    """A test-timeout plugin's Failed("Timeout ...") in a repeat is re-raised, not retried."""
+    runs: list[int] = []
+
+    def call() -> None:
+        runs.append(1)
+        if len(runs) > 1:
+            pytest.fail("Timeout >1.0s")
+
+    with pytest.raises(pytest.fail.Exception, match="Timeout"):
+        run_repeated(call, RepeatOptions())
+    assert len(runs) == 2
+    assert not tracemalloc.is_tracing()

@@ -212,7 +212,8 @@ def prepare() -> None:
     """Build now what the first window builds (3.11: ctypes and its traceback reader).
 
     ``leakguard run`` calls it before the program's baseline, so that these objects,
-    kept for the process's life, are not growth in the program's snapshots.
+    kept for the process's life, are not growth in the program's snapshots; the
+    pytest plugin calls it before the first test, so no test's runs see them.
     """
     if sys.version_info[:2] == (3, 11):
         _raw_lookup()

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 import pytest
 
@@ -71,12 +71,34 @@ def add_options(parser: pytest.Parser) -> None:
         else:
             metavar = "SECONDS" if name == "path_seconds" else "N"
             group.addoption(flag(name), default=None, metavar=metavar, help=HELP[name])
-            parser.addini("leakguard_" + name, HELP[name], type="string", default="")
+            parser.addini("leakguard_" + name, HELP[name], type=_ini_type(name), default=None)
+
+
+def _ini_type(name: str) -> Literal["string", "int", "float"]:
+    """Typed ini keys where pytest has them (8.4+), so ``[tool.pytest]`` takes ``= 5``."""
+    if pytest.version_tuple < (8, 4):
+        return "string"
+    return "float" if name == "path_seconds" else "int"
 
 
 def enabled(config: pytest.Config) -> bool:
-    """Whether every test is checked: ``--leakguard`` or ``leakguard = true`` in the ini file."""
-    return bool(config.getoption("leakguard") or config.getini("leakguard"))
+    """Whether every test is checked: ``--leakguard`` or ``leakguard = true`` in the ini file.
+
+    Raises:
+        pytest.UsageError: the ini value is not a truth value, naming it.
+    """
+    from_ini = read_ini(config, "leakguard")  # read first: a bad value is an error even so
+    return bool(config.getoption("leakguard") or from_ini)
+
+
+def read_ini(config: pytest.Config, key: str) -> Any:
+    """One ini value, or a usage error naming the key when pytest cannot read it as its type."""
+    try:
+        return config.getini(key)
+    except (ValueError, TypeError, pytest.UsageError) as exc:
+        why = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        why = why.removeprefix("ERROR: ")
+        raise pytest.UsageError(f"leakguard: bad value for ini option {key}: {why}") from None
 
 
 def command_line(config: pytest.Config) -> dict[str, Any]:
@@ -87,7 +109,7 @@ def command_line(config: pytest.Config) -> dict[str, Any]:
 
 def ini(config: pytest.Config) -> dict[str, Any]:
     """The options set in the ini file (only those set)."""
-    found = {n: config.getini("leakguard_" + n) for n in NAMES}
+    found = {n: read_ini(config, "leakguard_" + n) for n in NAMES}
     return {n: v for n, v in found.items() if v not in ("", [], None)}
 
 

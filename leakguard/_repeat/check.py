@@ -102,8 +102,8 @@ class Checker:
         caller = sys._getframe(1)
         subject = f"the block at {caller.f_code.co_filename}:{caller.f_lineno}"
         del caller
-        rep = Repetition(self.options)
-        rep.begin(single=True)
+        rep = Repetition(self.options, once=True)
+        rep.start()
         self._active.append((rep, subject))
         return self
 
@@ -115,9 +115,10 @@ class Checker:
     ) -> None:
         rep, subject = self._active.pop()
         if exc_type is not None:
-            rep.end()  # the block failed: its exception keeps objects alive, nothing to judge
+            rep.close()  # the block failed: its exception keeps objects alive, nothing to judge
             return
-        _raise_on_leak(subject, rep.survivors(), self.options)
+        rep.repeat(None)
+        _raise_on_leak(subject, rep.verdict(), self.options)
 
 
 def _raise_on_leak(subject: str, verdict: Verdict, options: RepeatOptions) -> None:

@@ -1,38 +1,10 @@
-"""The values of a repeated check: how it repeats, what grew, and its verdict."""
+"""The values a repeated check hands back: what grew, and its verdict."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from leakguard._model.suspect import Site
-
-
-@dataclass(frozen=True, slots=True)
-class RepeatOptions:
-    """How one check repeats and judges.
-
-    Attributes:
-        warmup: runs before measuring, the real (first) run included.
-        iterations: measured runs; a leak grows on every one of them.
-        min_growth: objects of one type a run must add to count as growth.
-        min_blocks: allocated blocks a run must add to count as memory growth.
-        traced_runs: extra runs under tracemalloc when something grew (0: none).
-        trace_frames: frames tracemalloc keeps during the traced runs.
-        survivors: single-run checks fail when this many objects of one of the
-            user's own types outlive the run.
-        ignore: type-name patterns (fnmatch on the full or short name) never reported.
-        path_seconds: time budget for finding who holds a leaked object.
-    """
-
-    warmup: int = 2
-    iterations: int = 3
-    min_growth: int = 1
-    min_blocks: int = 1
-    traced_runs: int = 3
-    trace_frames: int = 1
-    survivors: int = 10
-    ignore: tuple[str, ...] = ()
-    path_seconds: float = 1.0
 
 
 @dataclass(frozen=True, slots=True)
