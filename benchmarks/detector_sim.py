@@ -19,7 +19,8 @@ from leakguard._config import Options
 from leakguard._detect.history import History, Mark, Series
 from leakguard._detect.trend import evaluate
 
-Shape = Callable[[random.Random, int], list[float]]
+Shape = Callable[[random.Random, int], "list[float] | tuple[list[float], list[float]]"]
+"""A shape makes levels, or levels and the work counter at each level (default: 1 per sample)."""
 
 
 def noise(r: random.Random, n: int) -> list[float]:
@@ -74,6 +75,67 @@ def wavy_leak(r: random.Random, n: int) -> list[float]:
     return out
 
 
+def cache_fill(r: random.Random, n: int) -> list[float]:
+    """Random access to a fixed key space, 95% covered after 20-50 samples, under noise."""
+    keys = r.randint(300, 3000)
+    full = r.randint(20, 50)
+    per_sample = int(keys * 3.0 / full)  # 1 - exp(-3) = 95% covered at ``full``
+    seen: set[int] = set()
+    out = []
+    for _ in range(n):
+        seen.update(r.randrange(keys) for _ in range(per_sample))
+        out.append(1000 + len(seen) + abs(r.gauss(0, 10)))
+    return out
+
+
+def ramp_load(r: random.Random, n: int) -> tuple[list[float], list[float]]:
+    """Requests in flight follow a traffic ramp (10x over the run): level ~ rate, not work done."""
+    levels, works, done = [], [], 0.0
+    for i in range(n):
+        rate = 20 * (1 + 9 * i / (n - 1)) * r.uniform(0.8, 1.2)
+        done += rate
+        levels.append(1000 + 2 * rate + r.gauss(0, 15))
+        works.append(done)
+    return levels, works
+
+
+def long_sawtooth(r: random.Random, n: int) -> list[float]:
+    """A buffer flushed every 10-30 samples, the first flush out of phase with the start."""
+    period = r.randint(10, 30)
+    phase = r.randrange(period)
+    return [1000 + 25 * ((i + phase) % period) + r.gauss(0, 5) for i in range(n)]
+
+
+def ramp_leak(r: random.Random, n: int) -> tuple[list[float], list[float]]:
+    """A leak of 0.5 objects per request while traffic ramps up 10x."""
+    levels, works, done = [], [], 0.0
+    for i in range(n):
+        rate = 20 * (1 + 9 * i / (n - 1)) * r.uniform(0.8, 1.2)
+        done += rate
+        levels.append(1000 + 0.5 * done + 2 * rate + r.gauss(0, 15))
+        works.append(done)
+    return levels, works
+
+
+def poisson_leak(r: random.Random, n: int) -> list[float]:
+    """A leak whose additions per sample vary at random (mean 15), under garbage of sd 20."""
+    x, out = 1000.0, []
+    for _ in range(n):
+        x += sum(r.random() < 0.3 for _ in range(50))
+        out.append(x + abs(r.gauss(0, 20)))
+    return out
+
+
+def late_leak(r: random.Random, n: int) -> list[float]:
+    """Flat for 20 samples, then 20 objects per sample."""
+    return [1000 + 20 * max(0, i - 20) + abs(r.gauss(0, 10)) for i in range(n)]
+
+
+def fill_then_leak(r: random.Random, n: int) -> list[float]:
+    """A cache that fills over 10 samples, with a leak of 15/sample under it."""
+    return [1000 + 800 * (1 - math.exp(-i / 4)) + 15 * i + abs(r.gauss(0, 10)) for i in range(n)]
+
+
 def leak(rate: float, sd: float) -> Shape:
     def make(r: random.Random, n: int) -> list[float]:
         return [1000 + rate * i + abs(r.gauss(0, sd)) for i in range(n)]
@@ -90,20 +152,32 @@ SHAPES: dict[str, tuple[bool, Shape]] = {
     "waves 10-30": (False, waves),
     "warm-up 3-6": (False, warmup),
     "reflected walk from 0": (False, reflected_walk),
+    "cache fill 20-50": (False, cache_fill),
+    "load ramp 10x": (False, ramp_load),
+    "sawtooth 10-30": (False, long_sawtooth),
     "leak, rate in waves": (True, wavy_leak),
     "leak 20/s, noise 10": (True, leak(20, 10)),
     "leak 20/s, noise 100": (True, leak(20, 100)),
     "leak 10/s, garbage 200": (True, leak(10, 200)),
     "leak 5/s, noise 20": (True, leak(5, 20)),
+    "leak per request, ramp": (True, ramp_leak),
+    "leak, random additions": (True, poisson_leak),
+    "leak from sample 20": (True, late_leak),
+    "leak under a cache fill": (True, fill_then_leak),
 }
 
 
-def first_detection(values: list[float], opts: Options) -> int | None:
+def first_detection(
+    made: list[float] | tuple[list[float], list[float]], opts: Options
+) -> int | None:
     """Sample index at which the detector confirms a climb, or None."""
+    values, works = (
+        made if isinstance(made, tuple) else (made, [float(i) for i in range(len(made))])
+    )
     history = History(opts.history)
     series = Series("type", "x.T", "objects")
     for i, v in enumerate(values):
-        history.marks.append(Mark(i, float(i), i, 0, False, ()))
+        history.marks.append(Mark(i, float(i), int(works[i]), 0, False, ()))
         series.append(i, v, history.size)
         t = evaluate(series, history, opts)
         if t is not None and t.streak >= opts.confirm:

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from leakguard._detect.history import History, Mark, Series
+from leakguard._detect.shape import follows_load, is_decelerating, is_random_walk
 from leakguard._detect.stats import (
     correlation,
     largest_rise_share,
@@ -144,13 +145,21 @@ def min_growth(series: Series, opts: Options) -> float:
     return float(opts.min_growth)
 
 
-def climbs(window: Sequence[float], floor: float, alpha: float) -> float | None:
+def climbs(
+    window: Sequence[float],
+    floor: float,
+    alpha: float,
+    work: Sequence[float] | None = None,
+    time: Sequence[float] | None = None,
+) -> float | None:
     """Test one window; return the p-value when it climbs, else None.
 
     Args:
         window: levels, oldest first, already past warm-up.
         floor: the smallest low-tide rise that counts.
         alpha: the trend test's level.
+        work: the work counter at each level (None when no work is counted).
+        time: the clock at each level (None when unknown).
     """
     n = len(window)
     if n < 4 or window[-1] - min(window) < floor:
@@ -175,7 +184,28 @@ def climbs(window: Sequence[float], floor: float, alpha: float) -> float | None:
         return None
     if falls > NOISY_SHARE * (n - 1) and variance_ratio(window, slope) > MAX_VARIANCE_RATIO:
         return None
+    if not is_leak_shape(window, work, time):
+        return None
     return p
+
+
+def is_leak_shape(
+    window: Sequence[float], work: Sequence[float] | None, time: Sequence[float] | None
+) -> bool:
+    """The window's shape tests: drift (not a random walk) and not load-proportional."""
+    if is_random_walk(window):
+        return False
+    counted = work is not None and work[-1] > work[0]
+    timed = time is not None and time[-1] > time[0]
+    return not (counted and timed and follows_load(window, work or (), time or ()))
+
+
+def _filling(values: Sequence[float], work: Sequence[float], time: Sequence[float]) -> bool:
+    """Whether the recent history (up to ``window`` levels) decelerates like a filling cache:
+    growth per unit of work (of time when no work is counted) falls interval by interval."""
+    counted = work[-1] > work[0]
+    timed = time[-1] > time[0]
+    return is_decelerating(values, work if counted else time if timed else None)
 
 
 def window_sizes(opts: Options) -> list[int]:
@@ -189,16 +219,29 @@ def window_sizes(opts: Options) -> list[int]:
     return sorted(sizes)
 
 
-def _best_window(values: Sequence[float], floor: float, opts: Options) -> float | None:
+def _best_window(
+    values: Sequence[float],
+    floor: float,
+    opts: Options,
+    work: Sequence[float] | None = None,
+    time: Sequence[float] | None = None,
+) -> float | None:
     """The smallest p-value among the window lengths that climb, or None."""
     best = None
     for size in window_sizes(opts):
         if size > len(values) and best is not None:
             break
-        window = values[max(0, len(values) - size) :]
+        cut = max(0, len(values) - size)
+        window = values[cut:]
         if len(window) < opts.min_samples:
             return None
-        p = climbs(window, floor, opts.alpha)
+        p = climbs(
+            window,
+            floor,
+            opts.alpha,
+            None if work is None else work[cut : len(values)],
+            None if time is None else time[cut : len(values)],
+        )
         before = values[: len(values) - len(window)]
         if p is not None and before and min(window[-len(window) // 3 :]) <= max(before):
             # A short window sees any rising tide; a climb must also leave the
@@ -227,10 +270,16 @@ def evaluate(series: Series, history: History, opts: Options) -> Trend | None:
     values = series.values[_post_warmup(series, history, opts) :]
     if len(values) < opts.min_samples:
         return None
+    marks = _marks_at(history, series.indexes[len(series.indexes) - len(values) :])
+    work = [float(m.work) for m in marks]
+    time = [m.time for m in marks]
     streak, p_now = 0, 1.0
     for back in range(opts.confirm):
         end = len(values) - back
-        p = _best_window(values[:end], floor, opts)
+        start = max(0, end - opts.window)
+        if _filling(values[start:end], work[start:end], time[start:end]):
+            break
+        p = _best_window(values[:end], floor, opts, work[:end], time[:end])
         if p is None:
             break
         if back == 0:
