@@ -119,3 +119,8 @@ def test_a_steady_rate_explains_nothing() -> None:
     levels = [1000 + 20.0 * i for i in range(20)]
     work = [100.0 * i for i in range(20)]
     assert not follows_load(levels, work, [float(i) for i in range(20)])
+
+
+def test_an_exactly_linear_leak_does_not_decelerate() -> None:
+    """Equal increments (an exact fit with no slope) are not a fall."""
+    assert not is_decelerating([1000 + 20.0 * i for i in range(12)])

@@ -272,7 +272,8 @@ def evaluate(series: Series, history: History, opts: Options) -> Trend | None:
         return None
     marks = _marks_at(history, series.indexes[len(series.indexes) - len(values) :])
     work = [float(m.work) for m in marks]
-    time = [m.time for m in marks]
+    # Manual mode counts in samples, never in seconds (a test's loop is not paced).
+    time = [float(m.index) if opts.interval is None else m.time for m in marks]
     streak, p_now = 0, 1.0
     for back in range(opts.confirm):
         end = len(values) - back
