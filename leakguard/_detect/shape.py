@@ -187,7 +187,7 @@ def _t_of_last(y: list[float], regressors: list[list[float]]) -> float | None:
     sse = sum((a - b) ** 2 for a, b in zip(y, fitted))
     var = sse / dof * inv[-1][-1] if dof > 0 else 0.0
     if var <= 0:  # an exact fit: the sign of the coefficient is the whole answer
-        tiny = 1e-9 * max(1.0, max(abs(v) for v in y))
+        tiny = 1e-9 * max(1.0, *(abs(v) for v in y))
         return 0.0 if abs(beta[-1]) <= tiny else math.copysign(math.inf, beta[-1])
     return beta[-1] / math.sqrt(var)
 
