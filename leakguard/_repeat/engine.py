@@ -169,8 +169,11 @@ class Repetition:
             self._freezer.thaw()
             self._window.close()
             self.record.reset()
-            self._restart_counts()
             try:
+                # One run on the thawed heap first: code that cannot run twice fails
+                # again here, before the whole heap is counted for a restart.
+                self._run(call)
+                self._restart_counts()
                 self._repeat(call)
             except RepeatFailed:
                 self.record.abandon(str(exc))  # the first failure says what the code did
@@ -265,13 +268,11 @@ class Repetition:
         The cleanup (a test's fixture teardown) must see neither leakguard's tracing
         nor its frozen heap. Untracked objects born on the lines whose memory grew
         are found by holder first, while their tracebacks can be read, so that the
-        verdict can tell if the cleanup released them. A check that fell back to a
-        single-run judgement stays frozen (its counts compare against a frozen start).
+        verdict can tell if the cleanup released them.
         """
         rec = self.record
         memory = any(kind == "memory" for kind, _ in rec.growing())
-        if rec.changed is None:
-            self._freezer.thaw()
+        self._freezer.thaw()
         if memory and rec.lines and self._window.is_open:
             rec.holders = born_holders({(s.filename, s.lineno) for s in rec.lines})
         self._window.close()
