@@ -286,3 +286,20 @@ def test_bad_values_name_their_source(
     result.stderr.fnmatch_lines([message])
     assert "INTERNALERROR" not in result.stdout.str() + result.stderr.str()
     assert len([line for line in result.stderr.lines if "leakguard" in line]) == 1
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["-W", "error"], ["-o", "filterwarnings=error"], ["-n", "2", "-W", "error"]],
+)
+def test_leakguard_warnings_never_break_the_session(
+    pytester: pytest.Pytester, args: list[str]
+) -> None:
+    """Under warnings-as-errors (and in xdist workers) leakguard's notice stays a warning."""
+    pytester.makepyfile(
+        "calls = []\n\ndef test_once_only():\n    calls.append(1)\n    assert len(calls) == 1\n"
+    )
+    result = run(pytester, "--leakguard", *args)
+    assert "INTERNALERROR" not in result.stdout.str() + result.stderr.str()
+    result.assert_outcomes(passed=1, warnings=1)
+    result.stdout.fnmatch_lines(["*passed its first run but run 2 raised AssertionError*"])
