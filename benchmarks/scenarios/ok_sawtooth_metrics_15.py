@@ -1,0 +1,36 @@
+"""Healthy: metric points buffered and shipped every 15 steps."""
+
+from __future__ import annotations
+
+from benchmarks.scenarios._kinds import REQUESTS, serve_batch
+from benchmarks.scenarios._service import rng_for
+
+LEAK = False
+CULPRITS: tuple[str, ...] = ()
+WORK = REQUESTS
+FLUSH_EVERY = 15
+
+
+class MetricPoint:
+    """A record waiting for the next flush."""
+
+    def __init__(self, n: int) -> None:
+        self.n = n
+        self.payload = {"n": n}
+
+
+_buffer: list[MetricPoint] = []
+_rng = rng_for(__name__)
+
+
+def step(i: int) -> None:
+    """Serve a batch, buffering 15 records; flush on the timer."""
+    _buffer.extend(MetricPoint(i * 15 + k) for k in range(15))
+    if (i + 1) % FLUSH_EVERY == 0:
+        _buffer.clear()
+    serve_batch(_rng, i)
+
+
+def teardown() -> None:
+    """Drop the buffer."""
+    _buffer.clear()
