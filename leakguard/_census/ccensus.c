@@ -28,7 +28,8 @@
  * Type pointers in the table are strong references for as long as the tally
  * holds them: dropping the list's references can free objects, and a freed
  * type's address must not be reused by another type within one census.
- * result() hands everything over and leaves the tally empty.
+ * result() hands everything over and leaves the tally empty.  Nothing here
+ * hashes or compares a type object: the table is keyed by its address.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -397,25 +398,28 @@ big_cmp_desc(const void *a, const void *b)
     return big_less(x, y) ? 1 : big_less(y, x) ? -1 : 0;
 }
 
+/* Rows, not a dict keyed by type: hashing a type calls its metaclass's
+ * __hash__ (user code), and a metaclass with __eq__ but no __hash__ makes its
+ * classes unhashable.  The caller keys by id(). */
 static PyObject *
 build_types(Tally *t)
 {
-    PyObject *types = PyDict_New();
+    PyObject *types = PyList_New(t->used);
     if (types == NULL) {
         return NULL;
     }
-    for (size_t i = 0; i <= t->mask; i++) {
+    Py_ssize_t k = 0;
+    for (size_t i = 0; i <= t->mask && k < t->used; i++) {
         Slot *s = &t->slots[i];
         if (s->type == NULL) {
             continue;
         }
-        PyObject *value = Py_BuildValue("(nn)", s->count, s->bytes);
-        if (value == NULL || PyDict_SetItem(types, (PyObject *)s->type, value) < 0) {
-            Py_XDECREF(value);
+        PyObject *row = Py_BuildValue("(Onn)", (PyObject *)s->type, s->count, s->bytes);
+        if (row == NULL) {
             Py_DECREF(types);
             return NULL;
         }
-        Py_DECREF(value);
+        PyList_SET_ITEM(types, k++, row);
     }
     return types;
 }
@@ -441,7 +445,7 @@ build_containers(Tally *t)
     return out;
 }
 
-/* result() -> ({type: (count, bytes)}, [(id, type, length)], objects); empties the tally. */
+/* result() -> ([(type, count, bytes)], [(id, type, length)], objects); empties the tally. */
 static PyObject *
 Tally_result(Tally *t, PyObject *Py_UNUSED(ignored))
 {

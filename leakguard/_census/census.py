@@ -9,8 +9,12 @@ install time when a compiler is available) pops objects off the list a chunk
 at a time and counts them while dropping the list's reference, which costs
 little more than freeing the list, and sizes each object (see the C file for
 the estimates). The pure-Python one is the fallback: its bytes are the fixed
-part of each object only (a lower bound for lists, dicts, tuples), and it
-hashes type objects, so a metaclass defining ``__hash__`` would be called.
+part of each object only (a lower bound for lists, dicts, tuples).
+
+Both key types by identity (``id(tp)``), never by the type object itself:
+hashing a class calls its metaclass's ``__hash__``, and a metaclass defining
+``__eq__`` without ``__hash__`` makes its classes unhashable. Ids are stable
+for the call because the object list keeps every counted type alive.
 
 Neither engine sees objects the gc does not track: a dict or tuple holding
 only atomic values (str, int, ...) is untracked and so is not counted.
@@ -50,7 +54,7 @@ _POINTER = 8 if sys.maxsize > 2**32 else 4
 _GC_HEADER = 2 * _POINTER
 _PREHEADER_FLAGS = (1 << 3) | (1 << 4)  # Py_TPFLAGS_MANAGED_WEAKREF | MANAGED_DICT
 
-_Counts = dict[type, tuple[int, int]]
+_Counts = list[tuple[type, int, int]]  # (type, count, bytes), one row per type
 _Rows = list[tuple[int, type, int]]
 
 
@@ -103,14 +107,15 @@ def _take(top: int, floor: int, *, native: bool) -> Census:
     start = time.perf_counter()
     top = max(top, 0)
     counts, rows, total = _tally_native(top, floor) if native else _tally_python(top, floor)
-    names = {tp: type_name(tp) for tp in counts}
+    names = {id(tp): type_name(tp) for tp, _, _ in counts}
     types: dict[str, tuple[int, int]] = {}
-    for tp, (n, size) in counts.items():
+    for tp, n, size in counts:
         # Distinct classes can share a name (made by a factory): add them up,
         # since a growing family of same-named classes is itself a leak.
-        old_n, old_size = types.get(names[tp], (0, 0))
-        types[names[tp]] = (old_n + n, old_size + size)
-    tracked = [Container(key, names[tp], n) for key, tp, n in rows]
+        name = names[id(tp)]
+        old_n, old_size = types.get(name, (0, 0))
+        types[name] = (old_n + n, old_size + size)
+    tracked = [Container(key, names[id(tp)], n) for key, tp, n in rows]
     # Untracked dicts of atomic values never appear in gc.get_objects().
     extra = _untracked(floor, top) if top else []
     merged = sorted(tracked + extra, key=lambda c: (c.length, c.key), reverse=True)
@@ -177,7 +182,7 @@ def _length_getter(tp: type) -> Callable[[Any], int] | None:
     base's slot wrapper, which reads the C struct and never reaches a
     subclass's own ``__len__``.
     """
-    if tp in _CONTAINER_TYPES:
+    if any(tp is c for c in _CONTAINER_TYPES):  # `in` would call a metaclass __eq__
         return len
     base = next((b for b in _CONTAINER_TYPES if issubclass(tp, b)), None)
     return None if base is None else vars(base)["__len__"]
@@ -188,39 +193,45 @@ class _PyTally:
 
     Bytes are the fixed part of each object only (``__basicsize__`` plus
     headers): measuring the variable part would cost a Python call per object.
+    Every table is keyed by ``id(type)``; ``types`` maps it back to the type.
     """
 
     def __init__(self, top: int, floor: int) -> None:
         self.top = top
         self.floor = floor
-        self.counts: collections.Counter[type] = collections.Counter()
-        self.getters: dict[type, Callable[[Any], int] | None] = {}
+        self.counts: collections.Counter[int] = collections.Counter()
+        self.types: dict[int, type] = {}
+        self.getters: dict[int, Callable[[Any], int] | None] = {}
         self.best: list[tuple[int, int, type]] = []
 
     def feed(self, chunk: list[object]) -> None:
         """Count one chunk and offer its long containers."""
-        types = list(map(type, chunk))
-        here = collections.Counter(types)
+        ids = list(map(id, map(type, chunk)))
+        here = collections.Counter(ids)
         self.counts.update(here)
+        if not self.types.keys() >= here.keys():
+            # Types met for the first time: one C-speed pass maps ids to objects.
+            last = dict(zip(ids, chunk))
+            self.types.update((k, type(last[k])) for k in here if k not in self.types)
         if self.top <= 0:
             return
-        exact: set[type] = set()
-        derived: set[type] = set()
-        for tp in here:
-            if tp not in self.getters:
-                self.getters[tp] = _length_getter(tp)
-            getter = self.getters[tp]
+        exact: set[int] = set()
+        derived: set[int] = set()
+        for k in here:
+            if k not in self.getters:
+                self.getters[k] = _length_getter(self.types[k])
+            getter = self.getters[k]
             if getter is not None:
-                (exact if getter is len else derived).add(tp)
+                (exact if getter is len else derived).add(k)
         if exact:
-            objs: list[Any] = list(itertools.compress(chunk, map(exact.__contains__, types)))
+            objs: list[Any] = list(itertools.compress(chunk, map(exact.__contains__, ids)))
             lengths = list(map(len, objs))
             # Only the long ones reach Python code.
             for i in itertools.compress(range(len(objs)), map(self.floor.__le__, lengths)):
                 self._offer((lengths[i], id(objs[i]), type(objs[i])))
-        for obj in itertools.compress(chunk, map(derived.__contains__, types)):
+        for obj in itertools.compress(chunk, map(derived.__contains__, ids)):
             tp = type(obj)
-            getter = self.getters[tp]
+            getter = self.getters[id(tp)]
             assert getter is not None
             n = getter(obj)
             if n >= self.floor:
@@ -228,7 +239,8 @@ class _PyTally:
 
     def result(self, total: int) -> tuple[_Counts, _Rows, int]:
         """Return counts with bytes, the biggest containers, and the total."""
-        counts = {tp: (n, n * _base_size(tp)) for tp, n in self.counts.items()}
+        counts = [(self.types[k], n, n * _base_size(self.types[k])) for k, n in self.counts.items()]
+        self.types.clear()
         self.best.sort(key=lambda item: item[:2], reverse=True)
         rows = [(key, tp, n) for n, key, tp in self.best]
         self.best.clear()

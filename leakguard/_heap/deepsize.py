@@ -213,7 +213,7 @@ def _is_code_descriptor(value: object) -> bool:
     tp = type(value)
     if issubclass(tp, _PLAIN_VALUES):
         return False
-    if tp in (staticmethod, classmethod):
+    if tp is staticmethod or tp is classmethod:
         return not isinstance(value.__func__, types.FunctionType)  # type: ignore[attr-defined]
     if tp is property:
         return True

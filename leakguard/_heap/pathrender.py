@@ -260,7 +260,7 @@ def _key_label(mapping: Any, node: object) -> str:
 
 
 def _key_text(key: object) -> str:
-    if type(key) in _PLAIN_KEYS:
+    if any(type(key) is tp for tp in _PLAIN_KEYS):  # `in` would call a metaclass __eq__
         text = repr(key)
         return text if len(text) <= _KEY_WIDTH else text[: _KEY_WIDTH - 3] + "..."
     return f"<{_TYPE_QUALNAME.__get__(type(key), type)}>"

@@ -123,7 +123,8 @@ def _untracked_edges() -> Iterator[tuple[object, object]]:
                     if gc.is_tracked(ref):
                         continue
                     yield holder, ref
-                    if type(ref) in (dict, tuple) and id(ref) not in seen:
+                    tp = type(ref)  # compared by identity: `in` would call a metaclass __eq__
+                    if (tp is dict or tp is tuple) and id(ref) not in seen:
                         seen.add(id(ref))
                         stack.append(ref)
     finally:

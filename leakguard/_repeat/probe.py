@@ -74,12 +74,18 @@ def _is_noise_type(tp: type) -> bool:
 
 def count_types(objects: Iterable[object]) -> dict[str, int]:
     """Count objects by full type name, skipping the warnings pytest records."""
-    by_type: dict[type, int] = {}
+    # Keyed by id(type): hashing a class would call its metaclass's __hash__.
+    by_type: dict[int, int] = {}
+    types: dict[int, type] = {}
     for obj in objects:
         tp = type(obj)
-        by_type[tp] = by_type.get(tp, 0) + 1
+        key = id(tp)
+        if key not in types:
+            types[key] = tp
+        by_type[key] = by_type.get(key, 0) + 1
     counts: dict[str, int] = {}
-    for tp, n in by_type.items():
+    for key, n in by_type.items():
+        tp = types[key]
         if not _is_noise_type(tp):
             name = type_name(tp)
             counts[name] = counts.get(name, 0) + n
@@ -124,12 +130,12 @@ def ids_of(names: Iterable[str]) -> dict[str, set[int]]:
     """Return the ``id()`` of every live object of the named types, by type name."""
     wanted = set(names)
     found: dict[str, set[int]] = {name: set() for name in wanted}
-    named: dict[type, str] = {}
+    named: dict[int, str] = {}  # by id(type): the list keeps every type alive meanwhile
     objects = gc.get_objects()
     try:
         for obj in objects:
             tp = type(obj)
-            name = named.get(tp) or named.setdefault(tp, type_name(tp))
+            name = named.get(id(tp)) or named.setdefault(id(tp), type_name(tp))
             if name in wanted:
                 found[name].add(id(obj))
     finally:
