@@ -307,8 +307,8 @@ def test_tally_survives_a_finaliser_that_clears_the_list() -> None:
     objects.extend(Clearing() for _ in range(100))
     tally = _census._ccensus.Tally(4, 0)  # type: ignore[union-attr]
     assert tally.consume(objects, 1_000) == 0
-    rows, _, seen = tally.result()
-    assert (seen, [n for tp, n, _ in rows if tp is Clearing]) == (1, [1])
+    (types, counts, _), _, seen = tally.result()
+    assert (seen, [n for tp, n in zip(types, counts) if tp is Clearing]) == (1, [1])
 
 
 def test_tally_rejects_a_non_list() -> None:

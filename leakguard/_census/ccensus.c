@@ -398,15 +398,19 @@ big_cmp_desc(const void *a, const void *b)
     return big_less(x, y) ? 1 : big_less(y, x) ? -1 : 0;
 }
 
-/* Rows, not a dict keyed by type: hashing a type calls its metaclass's
- * __hash__ (user code), and a metaclass with __eq__ but no __hash__ makes its
- * classes unhashable.  The caller keys by id(). */
+/* Three parallel lists (types, counts, bytes), not a dict keyed by type:
+ * hashing a type calls its metaclass's __hash__ (user code), and a metaclass
+ * with __eq__ but no __hash__ makes its classes unhashable; the caller keys by
+ * id().  No tuple per type either: freed small tuples stay on the
+ * interpreter's free list, and a tuple taken from there was allocated before
+ * any tracemalloc window opened, so it would have no allocation site. */
 static PyObject *
 build_types(Tally *t)
 {
-    PyObject *types = PyList_New(t->used);
-    if (types == NULL) {
-        return NULL;
+    PyObject *types = PyList_New(t->used), *counts = PyList_New(t->used);
+    PyObject *bytes = PyList_New(t->used);
+    if (types == NULL || counts == NULL || bytes == NULL) {
+        goto fail;
     }
     Py_ssize_t k = 0;
     for (size_t i = 0; i <= t->mask && k < t->used; i++) {
@@ -414,14 +418,24 @@ build_types(Tally *t)
         if (s->type == NULL) {
             continue;
         }
-        PyObject *row = Py_BuildValue("(Onn)", (PyObject *)s->type, s->count, s->bytes);
-        if (row == NULL) {
-            Py_DECREF(types);
-            return NULL;
+        PyObject *n = PyLong_FromSsize_t(s->count), *b = PyLong_FromSsize_t(s->bytes);
+        if (n == NULL || b == NULL) {
+            Py_XDECREF(n);
+            Py_XDECREF(b);
+            goto fail;
         }
-        PyList_SET_ITEM(types, k++, row);
+        Py_INCREF(s->type);
+        PyList_SET_ITEM(types, k, (PyObject *)s->type);
+        PyList_SET_ITEM(counts, k, n);
+        PyList_SET_ITEM(bytes, k, b);
+        k++;
     }
-    return types;
+    return Py_BuildValue("(NNN)", types, counts, bytes);
+fail:
+    Py_XDECREF(types);
+    Py_XDECREF(counts);
+    Py_XDECREF(bytes);
+    return NULL;
 }
 
 static PyObject *
@@ -445,7 +459,7 @@ build_containers(Tally *t)
     return out;
 }
 
-/* result() -> ([(type, count, bytes)], [(id, type, length)], objects); empties the tally. */
+/* result() -> ((types, counts, bytes), [(id, type, length)], objects); empties the tally. */
 static PyObject *
 Tally_result(Tally *t, PyObject *Py_UNUSED(ignored))
 {

@@ -54,7 +54,8 @@ _POINTER = 8 if sys.maxsize > 2**32 else 4
 _GC_HEADER = 2 * _POINTER
 _PREHEADER_FLAGS = (1 << 3) | (1 << 4)  # Py_TPFLAGS_MANAGED_WEAKREF | MANAGED_DICT
 
-_Counts = list[tuple[type, int, int]]  # (type, count, bytes), one row per type
+# Parallel lists: types, their counts, their bytes (no tuple per type: see ccensus.c).
+_Counts = tuple[list[type], list[int], list[int]]
 _Rows = list[tuple[int, type, int]]
 
 
@@ -107,9 +108,9 @@ def _take(top: int, floor: int, *, native: bool) -> Census:
     start = time.perf_counter()
     top = max(top, 0)
     counts, rows, total = _tally_native(top, floor) if native else _tally_python(top, floor)
-    names = {id(tp): type_name(tp) for tp, _, _ in counts}
+    names = {id(tp): type_name(tp) for tp in counts[0]}
     types: dict[str, tuple[int, int]] = {}
-    for tp, n, size in counts:
+    for tp, n, size in zip(*counts):
         # Distinct classes can share a name (made by a factory): add them up,
         # since a growing family of same-named classes is itself a leak.
         name = names[id(tp)]
@@ -239,7 +240,9 @@ class _PyTally:
 
     def result(self, total: int) -> tuple[_Counts, _Rows, int]:
         """Return counts with bytes, the biggest containers, and the total."""
-        counts = [(self.types[k], n, n * _base_size(self.types[k])) for k, n in self.counts.items()]
+        found = [self.types[k] for k in self.counts]
+        numbers = list(self.counts.values())
+        counts = (found, numbers, [n * _base_size(tp) for tp, n in zip(found, numbers)])
         self.types.clear()
         self.best.sort(key=lambda item: item[:2], reverse=True)
         rows = [(key, tp, n) for n, key, tp in self.best]
