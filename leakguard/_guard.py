@@ -10,7 +10,7 @@ import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import replace
-from types import TracebackType
+from types import BuiltinFunctionType, FunctionType, MethodType, TracebackType
 from typing import Any, TypeVar
 
 from leakguard._census.census import take_census
@@ -39,6 +39,11 @@ H = TypeVar("H", bound=Hook)
 
 _UNSET: Any = object()
 _KEEP_SNAPSHOTS = 60
+# Event.wait() overflows past threading.TIMEOUT_MAX: a longer delay is waited in steps.
+_MAX_WAIT = 3600.0
+# stop() joins the thread this long at most, so that it returns within one second.
+_STOP_JOIN = 0.9
+_local = threading.local()  # .sampler: set on a guard's own sampling thread
 
 
 class Guard:
@@ -68,7 +73,11 @@ class Guard:
         self._lock = threading.RLock()
         self._work_lock = threading.Lock()
         self._hooks: list[Hook] = []
+        # _state guards the thread's life: which thread samples (_thread), which one was
+        # told to stop but still finishes a sample (_retiring), and the restore on exit.
+        self._state = threading.Lock()
         self._thread: threading.Thread | None = None
+        self._retiring: threading.Thread | None = None
         self._stopping = threading.Event()
         self._probe = ProcessProbe()
         self._gc = GcWatcher()
@@ -169,27 +178,53 @@ class Guard:
         return self._thread is not None and self._thread.is_alive()
 
     def start(self) -> Guard:
-        """Start the sampling thread (thread mode only); idempotent."""
+        """Start the sampling thread (thread mode only); idempotent.
+
+        After a :meth:`stop` that left a sample finishing (a slow hook), that same
+        thread is taken back: a Guard never has two sampling threads.
+        """
         if self.options.interval is None:
             raise RuntimeError("leakguard: this Guard is manual (interval=None); call sample()")
-        with self._lock:
+        with self._state:
             if self.running:
                 return self
             self._gc.install()
             self._stopping.clear()
+            old, self._retiring = self._retiring, None
+            if old is not None and old.is_alive():
+                self._thread = old
+                return self
             self._thread = threading.Thread(target=self._run, name="leakguard", daemon=True)
             after_fork_in_child(self)
             self._thread.start()
         return self
 
     def stop(self) -> None:
-        """Stop sampling, close evidence windows and restore what the guard changed; idempotent."""
-        self._stopping.set()
-        thread = self._thread
+        """Stop sampling, close evidence windows and restore what the guard changed; idempotent.
+
+        Returns within a second: a sample still running then (a slow hook, the census
+        of a huge heap) is not waited for; its thread never samples again and restores
+        the interpreter itself when that sample ends.
+        """
+        with self._state:
+            thread, self._thread = self._thread, None
+            self._stopping.set()
+            if thread is not None:
+                self._retiring = thread
         if thread is not None and thread is not threading.current_thread():
-            thread.join(timeout=1.0)
+            thread.join(timeout=_STOP_JOIN)
+        with self._state:
+            if self._thread is None and not self._sampling_elsewhere():
+                self._restore()
+
+    def _sampling_elsewhere(self) -> bool:
+        """Whether a retiring thread, other than the caller, is still inside a sample."""
+        old = self._retiring
+        return old is not None and old.is_alive() and old is not threading.current_thread()
+
+    def _restore(self) -> None:
+        """Leave the interpreter as the guard found it (callers hold ``_state``)."""
         with self._lock:
-            self._thread = None
             self._gc.uninstall()
             if self._evidence is not None:
                 self._evidence.close()
@@ -345,20 +380,58 @@ class Guard:
             try:
                 hook(report)
             except Exception:  # a user's hook must never stop the guard
-                log.exception("leakguard: on_leak hook %r raised", hook)
+                log.exception("leakguard: on_leak hook %s raised", _name(hook))
+            except BaseException as exc:
+                # SystemExit or Ctrl-C is the host's own in its thread; on ours it would
+                # end sampling for good (silently, for SystemExit).
+                if not getattr(_local, "sampler", False):
+                    raise
+                log.error(
+                    "leakguard: on_leak hook %s raised %s on the sampling thread; ignored",
+                    _name(hook),
+                    type(exc).__name__,
+                    exc_info=True,
+                )
 
     # -- thread and fork ----------------------------------------------------
 
     def _run(self) -> None:
+        me = threading.current_thread()
+        _local.sampler = True
         delay = 0.0
-        while not self._stopping.wait(delay):
-            try:
-                self.sample()
-            except Exception:  # the guard must survive anything the heap throws at it
-                self._failures += 1
-                if self._failures <= 3:
-                    log.exception("leakguard: sample failed")
-            delay = self._next_delay()
+        try:
+            while self._sleep(delay, me):
+                try:
+                    self.sample()
+                except BaseException:  # a hook's BaseException included: sampling goes on
+                    self._failures += 1
+                    if self._failures <= 3:
+                        log.exception("leakguard: sample failed")
+                delay = self._next_delay()
+        except BaseException:  # our own bug: say so, and let `running` tell the truth
+            log.exception("leakguard: the sampling thread stopped")
+        finally:
+            with self._state:
+                if self._thread is me:
+                    self._thread = None
+                if self._retiring is me:
+                    self._retiring = None
+                if self._thread is None:
+                    self._restore()
+
+    def _sleep(self, delay: float, me: threading.Thread) -> bool:
+        """Wait ``delay`` seconds (nan and negatives: none); False once this thread must end."""
+        deadline = time.monotonic() + (delay if delay > 0 else 0.0)
+        while not self._stopping.is_set():
+            left = deadline - time.monotonic()
+            if not left > 0 or self._stopping.wait(min(left, _MAX_WAIT)):
+                break
+        with self._state:
+            if self._thread is me and not self._stopping.is_set():
+                return True
+            if self._retiring is me:
+                self._retiring = None  # committed to ending: start() makes a new thread
+            return False
 
     def _next_delay(self) -> float:
         """Seconds until the next sample: the interval, or longer while over budget.
@@ -383,8 +456,16 @@ class Guard:
         was_running = self._thread is not None
         self._lock = threading.RLock()
         self._work_lock = threading.Lock()
+        self._state = threading.Lock()
         self._stopping = threading.Event()
-        self._thread = None
+        self._thread = self._retiring = None
         self._reset()
         if was_running:
             self.start()
+
+
+def _name(hook: Hook) -> str:
+    """A hook's name for a log line, never from its own ``__repr__``."""
+    if isinstance(hook, (FunctionType, MethodType, BuiltinFunctionType)):
+        return str(getattr(hook, "__qualname__", "?"))
+    return f"{type(hook).__qualname__} instance"
