@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from leakguard._census import census as _census
-from leakguard._census.census import type_name
+from leakguard._census.safe import type_name
 from leakguard._model.snapshot import Census
 
 BIG = 20_000  # longer than any container the interpreter itself holds

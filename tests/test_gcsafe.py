@@ -9,7 +9,7 @@ import types
 from pathlib import Path
 
 import leakguard
-from leakguard._heap.safe import referents
+from leakguard._census.safe import referents
 
 
 def test_a_module_has_no_referents_for_leakguard() -> None:
@@ -25,7 +25,7 @@ def test_asking_for_the_asyncio_modules_referents_leaves_the_collector_working()
     code = textwrap.dedent(
         """
         import asyncio, gc, sys
-        from leakguard._heap.safe import referents
+        from leakguard._census.safe import referents
 
         async def main():
             loop = asyncio.get_running_loop()

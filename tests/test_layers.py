@@ -114,3 +114,58 @@ def test_no_module_borrows_another_modules_private_name():
             private = [n for n in names if n.startswith("_") and n != "_ccensus"]
             wrong += [f"{path.relative_to(PACKAGE)}:{line} {module}.{n}" for n in private]
     assert wrong == []
+
+
+SAFE_HOME = "_census.safe"
+# The readers that see objects without running the program's code, and the raw tools
+# they are made of: only leakguard/_census/safe.py may hold them.
+SAFE_READERS = {
+    "type_name", "type_qualname", "type_short_name", "type_dict", "type_mro", "type_flags",
+    "type_dictoffset", "type_basicsize", "module_dict", "referents", "own_dict",
+    "c_attribute", "code_qualname", "coroutine_code",
+}  # fmt: skip
+RAW_DESCRIPTOR_OWNERS = {"type", "ModuleType", "types.ModuleType"}
+
+
+def _raw_reads(tree: ast.AST) -> list[tuple[int, str]]:
+    """Where a module reads objects the way only the safe readers may."""
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
+            if node.func.id == "vars" and node.args:
+                owner = ast.unparse(node.args[0])
+                if owner in RAW_DESCRIPTOR_OWNERS:
+                    found.append((node.lineno, f"vars({owner})"))
+        elif isinstance(node, ast.Attribute):
+            text = ast.unparse(node)
+            if text in ("type.__dict__", "gc.get_referents", "inspect.getattr_static"):
+                found.append((node.lineno, text))
+        elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            if node.name.lstrip("_") in SAFE_READERS:
+                found.append((node.lineno, f"def {node.name}"))
+    return found
+
+
+def test_the_safe_readers_have_one_home():
+    """No module but _census/safe.py redefines a safe reader or reads descriptors raw."""
+    wrong = []
+    for name, path in _modules().items():
+        if name == SAFE_HOME:
+            continue
+        tree = ast.parse(path.read_text(), str(path))
+        wrong += [f"{path.relative_to(PACKAGE)}:{line} {what}" for line, what in _raw_reads(tree)]
+    assert wrong == []
+
+
+def test_the_safe_reader_check_sees_a_copy():
+    """The check above flags each way a copy used to be written (so it can fail)."""
+    copies = """
+_TYPE_DICT = vars(type)["__dict__"]
+_MODULE_DICT = vars(types.ModuleType)["__dict__"]
+name = type.__dict__["__qualname__"].__get__(tp, type)
+refs = gc.get_referents(obj)
+def own_dict(obj): ...
+def _type_name(tp): ...
+"""
+    assert len(_raw_reads(ast.parse(copies))) == 6
+    assert _raw_reads(ast.parse('n = vars(list)["__len__"]')) == []

@@ -33,6 +33,7 @@ from collections.abc import Callable
 from types import ModuleType
 from typing import Any
 
+from leakguard._census.safe import type_basicsize, type_flags, type_name
 from leakguard._census.untracked import untracked_containers
 from leakguard._model.snapshot import Census, Container
 
@@ -57,30 +58,6 @@ _PREHEADER_FLAGS = (1 << 3) | (1 << 4)  # Py_TPFLAGS_MANAGED_WEAKREF | MANAGED_D
 # Parallel lists: types, their counts, their bytes (no tuple per type: see ccensus.c).
 _Counts = tuple[list[type], list[int], list[int]]
 _Rows = list[tuple[int, type, int]]
-
-
-def _type_attr(tp: type, name: str) -> object:
-    """Read ``name`` through ``type``'s own descriptor, bypassing any metaclass."""
-    return type.__dict__[name].__get__(tp, type)
-
-
-def type_name(tp: type) -> str:
-    """Return ``module.QualName`` of a type without running user code.
-
-    Reads the type's own ``__dict__``-backed slots through ``type`` descriptors,
-    so a metaclass property cannot lie or raise.
-
-    Args:
-        tp: any type object.
-
-    Returns:
-        The full name; the module part is ``?`` when it is not a string.
-    """
-    module = _type_attr(tp, "__module__")
-    qualname = _type_attr(tp, "__qualname__")
-    if not isinstance(module, str):
-        module = "?"
-    return f"{module}.{qualname}"
 
 
 def native_available() -> bool:
@@ -169,11 +146,8 @@ def _tally_python(top: int, floor: int) -> tuple[_Counts, _Rows, int]:
 
 def _base_size(tp: type) -> int:
     """Bytes of one fixed-size instance, headers included, as sys.getsizeof counts."""
-    flags = _type_attr(tp, "__flags__")
-    assert isinstance(flags, int)
-    size = _type_attr(tp, "__basicsize__")
-    assert isinstance(size, int)
-    return size + _GC_HEADER + (2 * _POINTER if flags & _PREHEADER_FLAGS else 0)
+    preheader = 2 * _POINTER if type_flags(tp) & _PREHEADER_FLAGS else 0
+    return type_basicsize(tp) + _GC_HEADER + preheader
 
 
 def _length_getter(tp: type) -> Callable[[Any], int] | None:

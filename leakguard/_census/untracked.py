@@ -13,13 +13,11 @@ from __future__ import annotations
 import functools
 import gc
 import sys
-from types import ModuleType
 from typing import Any
 
+from leakguard._census.safe import module_dict, type_dict, type_name
 from leakguard._model.snapshot import Container
 
-_MODULE_DICT: Any = vars(ModuleType)["__dict__"]
-_TYPE_DICT: Any = vars(type)["__dict__"]
 _DICT_LEN = dict.__len__
 _LRU_WRAPPER: Any = functools._lru_cache_wrapper
 _LRU_INFO: Any = _LRU_WRAPPER.cache_info
@@ -35,13 +33,9 @@ def untracked_containers(floor: int, limit: int) -> list[Container]:
     found: dict[int, Container] = {}
     seen: set[int] = set()
     for module in list(sys.modules.values()):
-        if not issubclass(type(module), ModuleType):
-            continue  # sys.modules may hold any object; only real modules are read
-        try:
-            namespace = _MODULE_DICT.__get__(module)
-        except Exception:  # a broken module object is not ours to fix
-            continue
-        _scan(list(namespace.values()), floor, found, seen, depth=1)
+        namespace = module_dict(module)  # sys.modules may hold any object: None for those
+        if namespace is not None:
+            _scan(list(namespace.values()), floor, found, seen, depth=1)
     rows = sorted(found.values(), key=lambda c: c.length, reverse=True)
     return rows[:limit]
 
@@ -61,15 +55,7 @@ def _scan(
             if not gc.is_tracked(value) and id(value) not in found:
                 n = _DICT_LEN(value)  # type: ignore[arg-type]
                 if n >= floor:
-                    found[id(value)] = Container(id(value), _name(tp), n)
+                    found[id(value)] = Container(id(value), type_name(tp), n)
         elif depth and issubclass(tp, type) and id(value) not in seen:
             seen.add(id(value))
-            namespace = _TYPE_DICT.__get__(value)
-            if namespace is not None:  # some C types have no dict at all
-                _scan(list(namespace.values()), floor, found, seen, depth - 1)
-
-
-def _name(tp: type) -> str:
-    from leakguard._census.census import type_name
-
-    return type_name(tp)
+            _scan(list(type_dict(value).values()), floor, found, seen, depth - 1)  # type: ignore[arg-type]

@@ -19,6 +19,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
+from leakguard._census.safe import own_dict, referents
 from leakguard._detect.trend import is_stdlib_type
 from leakguard._evidence.memory import SITE_LIMIT, MemoryLines, noted
 from leakguard._evidence.resources import for_resource
@@ -27,7 +28,6 @@ from leakguard._evidence.signature import signature
 from leakguard._heap.deepsize import DEEP_SIZE_NODES, deep_size, measure_for_report
 from leakguard._heap.packages import warm as warm_packages
 from leakguard._heap.paths import find_container, iter_instances, retention_path
-from leakguard._heap.safe import referents
 from leakguard._heap.tracing import TraceWindow, is_own
 from leakguard._model.options import Options
 from leakguard._model.suspect import Site, Suspect
@@ -56,7 +56,6 @@ TRACE_SECONDS_LIMIT = 600.0
 _TRACEABLE = ("type", "container", "memory", "site")
 _LRU_WRAPPER: Any = functools._lru_cache_wrapper
 _LRU_INFO: Any = _LRU_WRAPPER.cache_info
-_WRAPPER_DICT: Any = vars(_LRU_WRAPPER)["__dict__"]
 
 
 class Evidence:
@@ -380,7 +379,7 @@ def _lru_items(wrapper: Any, limit: int) -> list[object]:
     gc, born on the line that called the cached function.
     """
     size = _LRU_INFO(wrapper).currsize
-    own = _WRAPPER_DICT.__get__(wrapper)
+    own = own_dict(wrapper)
     for cache in referents(wrapper):
         if type(cache) is dict and cache is not own and dict.__len__(cache) == size:
             return newest_items(cache, limit)

@@ -23,11 +23,11 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from leakguard._census.resources import TASK_TYPES, done_reader, registered_tasks
+from leakguard._census.safe import code_qualname, coroutine_code, own_dict, referents, type_qualname
 from leakguard._evidence.signature import signature
 from leakguard._heap.ownership import Owner, file_owner
-from leakguard._heap.pathrender import own_dict, thread_names
+from leakguard._heap.pathrender import thread_names
 from leakguard._heap.paths import iter_instances, retention_path
-from leakguard._heap.safe import referents
 from leakguard._heap.tracing import is_program_file
 from leakguard._model.suspect import Suspect
 
@@ -39,7 +39,6 @@ GROUPS = 3
 _DIGITS = re.compile(r"\d+")
 # Counts, line numbers, thread names and (temporary) directories vary between runs of one leak.
 _SHAPE_NOISE = re.compile(r"\d+|'[^']*'|/\S*/")
-_TYPE_QUALNAME: Any = vars(type)["__qualname__"]
 
 
 def thread_groups(
@@ -114,7 +113,7 @@ def _target(thread: object) -> str:
     if target is not None:
         return _callable_name(target)
     tp = type(thread)
-    return "" if tp is threading.Thread else f"{_TYPE_QUALNAME.__get__(tp, type)}.run"
+    return "" if tp is threading.Thread else f"{type_qualname(tp)}.run"
 
 
 def _callable_name(fn: object) -> str:
@@ -122,8 +121,8 @@ def _callable_name(fn: object) -> str:
         fn = fn.__func__
     code = getattr(fn, "__code__", None) if type(fn) is types.FunctionType else None
     if code is not None:
-        return str(getattr(code, "co_qualname", code.co_name))
-    return _TYPE_QUALNAME.__get__(type(fn), type)  # type: ignore[no-any-return]
+        return code_qualname(code)
+    return type_qualname(type(fn))
 
 
 def _blocked_at(top: types.FrameType) -> str:
@@ -144,7 +143,7 @@ def _frame_text(frame: types.FrameType) -> str:
 
 def _qualname(frame: types.FrameType) -> str:
     code = frame.f_code
-    return str(getattr(code, "co_qualname", code.co_name))
+    return code_qualname(code)
 
 
 def _is_own_stack(top: types.FrameType) -> bool:
@@ -286,10 +285,10 @@ def _walk(items: Iterator[object]) -> Iterator[object]:
 def _task_key(task: object, done: bool) -> str:
     """``of main()`` plus, for a pending task, where it is suspended and on what."""
     coro = _coroutine(task)
-    code = getattr(coro, "cr_code", None) or getattr(coro, "gi_code", None)
-    if type(code) is not types.CodeType:
-        return f"of {_TYPE_QUALNAME.__get__(type(coro), type)}"
-    name = str(getattr(code, "co_qualname", code.co_name))
+    code = coroutine_code(coro)
+    if code is None:
+        return f"of {type_qualname(type(coro))}"
+    name = code_qualname(code)
     if done:
         return f"of {name}() ({os.path.basename(code.co_filename)}:{code.co_firstlineno})"
     frame, awaited = _suspended(coro)
@@ -335,13 +334,13 @@ def _suspended(coro: object) -> tuple[types.FrameType | None, str]:
 
 def _awaited_name(node: object) -> str:
     tp = type(node)
-    name = _TYPE_QUALNAME.__get__(tp, type)
+    name = type_qualname(tp)
     if name == "FutureIter":  # the C iterator of a future: the future is its referent
         # 3.12+ heap types list their type among the referents: skip classes.
         for inner in referents(node):
             if not issubclass(type(inner), type):
-                return _TYPE_QUALNAME.__get__(type(inner), type)  # type: ignore[no-any-return]
-    return name  # type: ignore[no-any-return]
+                return type_qualname(type(inner))
+    return name
 
 
 def for_resource(s: Suspect, deadline: float) -> Suspect:

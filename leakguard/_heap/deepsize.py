@@ -31,7 +31,14 @@ from collections.abc import Sequence
 from importlib.machinery import ModuleSpec
 from typing import Any
 
-from leakguard._heap.safe import referents
+from leakguard._census.safe import (
+    referents,
+    type_dict,
+    type_dictoffset,
+    type_flags,
+    type_mro,
+    type_short_name,
+)
 
 DEEP_SIZE_NODES = 50_000
 """Objects a deep-size walk may visit before it gives up (a sample that reaches the whole app)."""
@@ -43,11 +50,6 @@ _SHARED = (type, types.ModuleType, types.FunctionType, types.BuiltinFunctionType
 # weak reference's referent): the pre-walk cannot vouch for what lies behind them.
 _OPAQUE = (types.FrameType, types.GeneratorType, types.CoroutineType, types.AsyncGeneratorType,
            weakref.ReferenceType, weakref.ProxyType, weakref.CallableProxyType)  # fmt: skip
-_TYPE_DICT: Any = vars(type)["__dict__"]
-_TYPE_MRO: Any = vars(type)["__mro__"]
-_TYPE_FLAGS: Any = vars(type)["__flags__"]
-_TYPE_NAME: Any = vars(type)["__name__"]
-_TYPE_DICTOFFSET: Any = vars(type)["__dictoffset__"]
 _MANAGED_DICT = 1 << 4  # Py_TPFLAGS_MANAGED_DICT, 3.11+
 _HEAPTYPE = 1 << 9
 _HAVE_GC = 1 << 14
@@ -172,21 +174,21 @@ def _vet(tp: type, cache: dict[int, str | None]) -> str | None:
 
 def _why_unsafe(tp: type) -> str | None:
     if issubclass(tp, _OPAQUE):
-        return f"it reaches a {_TYPE_NAME.__get__(tp, type)} object"
+        return f"it reaches a {type_short_name(tp)} object"
     hooks = _HOOKS | (_DICT_HOOKS if issubclass(tp, dict) else frozenset())
     if issubclass(tp, type):  # a class: pympler reads and hashes it through its metaclass
         hooks = hooks | _META_HOOKS
-    for base in _TYPE_MRO.__get__(tp, type):
-        if not _TYPE_FLAGS.__get__(base, type) & _HEAPTYPE:
+    for base in type_mro(tp):
+        if not type_flags(base) & _HEAPTYPE:
             continue
-        namespace = _TYPE_DICT.__get__(base, type)
+        namespace = type_dict(base)
         for name in list(namespace):
             if type(name) is not str:
                 return "a class dictionary has a key that is not a str"
             if name in hooks:
-                return f"{_TYPE_NAME.__get__(base, type)} defines {name}"
+                return f"{type_short_name(base)} defines {name}"
             if name in _READ and _is_code_descriptor(namespace[name]):
-                return f"{_TYPE_NAME.__get__(base, type)}.{name} is a descriptor"
+                return f"{type_short_name(base)}.{name} is a descriptor"
     meta = type(tp)
     return None if meta is type else _vet(meta, {})
 
@@ -200,11 +202,11 @@ def _dict_made(obj: object, refs: list[Any]) -> str | None:
     attribute set yet has no dict either.
     """
     tp = type(obj)
-    if not _TYPE_DICTOFFSET.__get__(tp, type):
+    if not type_dictoffset(tp):
         return None
-    managed = sys.version_info >= (3, 11) and _TYPE_FLAGS.__get__(tp, type) & _MANAGED_DICT
+    managed = sys.version_info >= (3, 11) and type_flags(tp) & _MANAGED_DICT
     if managed or not any(type(r) is dict for r in refs):
-        return f"pympler would create the __dict__ of {_TYPE_NAME.__get__(tp, type)} instances"
+        return f"pympler would create the __dict__ of {type_short_name(tp)} instances"
     return None
 
 
@@ -217,20 +219,20 @@ def _is_code_descriptor(value: object) -> bool:
         return not isinstance(value.__func__, types.FunctionType)  # type: ignore[attr-defined]
     if tp is property:
         return True
-    return any("__get__" in _TYPE_DICT.__get__(b, type) for b in _TYPE_MRO.__get__(tp, type)[:-1])
+    return any("__get__" in type_dict(b) for b in type_mro(tp)[:-1])
 
 
 def _sizeof(obj: object) -> int:
     tp = type(obj)
     size = 0
-    for base in _TYPE_MRO.__get__(tp, type):
-        method = _TYPE_DICT.__get__(base, type).get("__sizeof__")
+    for base in type_mro(tp):
+        method: Any = type_dict(base).get("__sizeof__")
         if method is not None:
             # A Python-level __sizeof__ is user code: fall back to the object's header.
-            safe = object.__sizeof__ if _TYPE_FLAGS.__get__(base, type) & _HEAPTYPE else method
+            safe = object.__sizeof__ if type_flags(base) & _HEAPTYPE else method
             size = int(safe(obj))
             break
-    return size + (_GC_HEADER if _TYPE_FLAGS.__get__(tp, type) & _HAVE_GC else 0)
+    return size + (_GC_HEADER if type_flags(tp) & _HAVE_GC else 0)
 
 
 def _asizeof(objects: Sequence[object]) -> int | None:

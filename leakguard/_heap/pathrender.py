@@ -17,13 +17,8 @@ from collections import deque
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from leakguard._heap.safe import referents
+from leakguard._census.safe import code_qualname, module_dict, own_dict, type_mro, type_qualname
 
-# C-level descriptors, read from the base types so no metaclass or subclass override runs.
-_MODULE_DICT: Any = vars(types.ModuleType)["__dict__"]
-_TYPE_DICT: Any = vars(type)["__dict__"]
-_TYPE_MRO: Any = vars(type)["__mro__"]
-_TYPE_QUALNAME: Any = vars(type)["__qualname__"]
 _PLAIN_KEYS = (str, int, float, bool, bytes, type(None))
 _SEQUENCES = (list, tuple, set, frozenset, deque)
 _KEY_WIDTH = 40
@@ -60,8 +55,9 @@ class Roots:
         skipped = {skip_thread, *skip}
         roots = cls()
         for name, module in list(sys.modules.items()):
-            if type(name) is str and issubclass(type(module), types.ModuleType):
-                roots.module_dicts.setdefault(id(_MODULE_DICT.__get__(module)), name)
+            namespace = module_dict(module)
+            if type(name) is str and namespace is not None:
+                roots.module_dicts.setdefault(id(namespace), name)
         names = thread_names()
         for (
             ident,
@@ -209,30 +205,12 @@ def _builtin_label(parent: object, node: object) -> str | None:
 
 def _element(label: str, node: object) -> str:
     tp = type(node)
-    kind = "class" if issubclass(tp, type) else _TYPE_QUALNAME.__get__(tp, type)
+    kind = "class" if issubclass(tp, type) else type_qualname(tp)
     return f"{label} ({kind})" if label else kind
 
 
-def own_dict(obj: object) -> dict[object, object] | None:
-    """obj's own ``__dict__``, read through C descriptors only (None: it has none)."""
-    if issubclass(type(obj), type):
-        proxy = _TYPE_DICT.__get__(obj, type)
-        found = referents(proxy)  # a mappingproxy's only referent is the real dict
-        return found[0] if found and type(found[0]) is dict else None
-    if type(obj) is types.ModuleType:
-        return _MODULE_DICT.__get__(obj)  # type: ignore[no-any-return]
-    for base in _TYPE_MRO.__get__(type(obj), type):
-        desc = _TYPE_DICT.__get__(base, type).get("__dict__")
-        if desc is not None:
-            if type(desc) is not types.GetSetDescriptorType:
-                return None  # a user-defined __dict__ property: do not call it
-            value = desc.__get__(obj, base)
-            return value if type(value) is dict else None
-    return None
-
-
 def _slot_name(obj: object, node: object) -> str | None:
-    for base in _TYPE_MRO.__get__(type(obj), type):
+    for base in type_mro(type(obj)):
         for name, desc in dict.items(own_dict(base) or {}):
             if type(desc) is types.MemberDescriptorType:
                 try:
@@ -263,7 +241,7 @@ def _key_text(key: object) -> str:
     if any(type(key) is tp for tp in _PLAIN_KEYS):  # `in` would call a metaclass __eq__
         text = repr(key)
         return text if len(text) <= _KEY_WIDTH else text[: _KEY_WIDTH - 3] + "..."
-    return f"<{_TYPE_QUALNAME.__get__(type(key), type)}>"
+    return f"<{type_qualname(type(key))}>"
 
 
 def _find(items: Iterable[tuple[object, object]], node: object) -> str | None:
@@ -288,7 +266,7 @@ def _stack(frame: types.FrameType | None) -> Iterator[types.FrameType]:
 def frame_name(frame: types.FrameType) -> str:
     """``module.function`` of a frame, without running user code."""
     code = frame.f_code
-    qual = getattr(code, "co_qualname", code.co_name)  # co_qualname is 3.11+
+    qual = code_qualname(code)
     module = frame.f_globals.get("__name__")
     return f"{module}.{qual}" if type(module) is str else qual
 

@@ -20,17 +20,13 @@ import threading
 import time
 import types
 from collections.abc import Generator, Iterable
-from typing import Any
 
-from leakguard._census.census import type_name
+from leakguard._census.safe import module_dict, referents, type_dict, type_name
 from leakguard._heap.ownership import LEAKGUARD_DIR
 from leakguard._heap.pathrender import FrameRoot, Roots, render
-from leakguard._heap.safe import referents
 
 _BATCH = 32  # objects per gc.get_referrers call: its cost grows with the batch size
 _MAX_WIDTH = 20_000  # referrers kept per level; past this the search gives up on width
-_MODULE_DICT: Any = vars(types.ModuleType)["__dict__"]
-_TYPE_DICT: Any = vars(type)["__dict__"]
 
 
 def find_instances(type_name_: str, limit: int, *, newest: bool = True) -> list[object]:
@@ -41,7 +37,7 @@ def find_instances(type_name_: str, limit: int, *, newest: bool = True) -> list[
     The caller must drop the list soon: it keeps the instances alive.
 
     Args:
-        type_name_: the full type name, as :func:`leakguard._census.census.type_name` gives it.
+        type_name_: the full type name, as :func:`leakguard._census.safe.type_name` gives it.
         limit: the most instances to return.
         newest: walk from the youngest generation's tail towards the oldest; False
             walks oldest first.
@@ -134,22 +130,16 @@ def _in_namespaces(key: int) -> object | None:
     classes: list[object] = []
     try:
         for module in list(sys.modules.values()):
-            if not issubclass(type(module), types.ModuleType):
-                continue
-            try:
-                values = list(_MODULE_DICT.__get__(module).values())
-            except Exception:  # a broken module object is not ours to fix
-                continue
-            for value in values:
+            namespace = module_dict(module)  # None for the non-modules sys.modules may hold
+            for value in list(namespace.values()) if namespace is not None else ():
                 if id(value) == key:
-                    return value  # type: ignore[no-any-return]
+                    return value
                 if issubclass(type(value), type):
                     classes.append(value)
         for cls in classes:
-            namespace = _TYPE_DICT.__get__(cls)
-            for value in list(namespace.values()) if namespace is not None else ():
+            for value in list(type_dict(cls).values()):  # type: ignore[arg-type]
                 if id(value) == key:
-                    return value  # type: ignore[no-any-return]
+                    return value
         return None
     finally:
         classes.clear()
@@ -225,7 +215,7 @@ def retention_chain(
         if type(head) is FrameRoot:
             return chain[1:]
         module = sys.modules.get(search.roots.module_dicts.get(id(head), ""))
-        if issubclass(type(module), types.ModuleType) and _MODULE_DICT.__get__(module) is head:
+        if module is not None and module_dict(module) is head:
             chain.insert(0, module)
         return chain
     finally:

@@ -22,6 +22,7 @@ import tracemalloc
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from leakguard._census.safe import type_flags
 from leakguard._heap.ownership import Owner, file_owner, is_helper_file
 from leakguard._heap.packages import package_of
 from leakguard._model.suspect import Site
@@ -200,7 +201,7 @@ def object_frames(obj: object) -> Sequence[tuple[str, int]] | None:
     tb = tracemalloc.get_object_traceback(obj)
     if tb is not None:
         return [(f.filename, f.lineno) for f in reversed(tb)]
-    if sys.version_info[:2] == (3, 11) and type(obj).__flags__ & _MANAGED_DICT:
+    if sys.version_info[:2] == (3, 11) and type_flags(type(obj)) & _MANAGED_DICT:
         lookup = _raw_lookup()
         found = lookup(0, id(obj) - _PREHEADER_311) if lookup is not None else None
         if isinstance(found, tuple) and found:

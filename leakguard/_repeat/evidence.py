@@ -15,10 +15,10 @@ import tracemalloc
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
 
+from leakguard._census.safe import referents
 from leakguard._heap.ownership import Owner, file_owner
 from leakguard._heap.packages import package_of
 from leakguard._heap.paths import retention_path as _retention_path
-from leakguard._heap.safe import referents
 from leakguard._heap.tracing import TraceWindow, object_frames
 from leakguard._model.suspect import Site
 from leakguard._repeat.probe import instances

@@ -16,8 +16,8 @@ import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from leakguard._census.census import type_name
 from leakguard._census.resources import count_fds
+from leakguard._census.safe import type_name
 
 
 class Freezer:
