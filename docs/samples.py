@@ -222,6 +222,17 @@ def produce(name: str) -> str:
     return _made[name]
 
 
+def forget(name: str) -> None:
+    """Drop what was made on the page of ``name`` (its scratch and samples), to make it again."""
+    page_path = samples()[name][0]
+    for other, (path, _) in samples().items():
+        if path == page_path:
+            _made.pop(other, None)
+    scratch = _pages.pop(page_path, None)
+    if scratch is not None:
+        scratch.close()
+
+
 def teaches(text: str) -> list[str]:
     """What a sample teaches, without what changes from run to run.
 

@@ -73,10 +73,16 @@ def test_teaches_ignores_numbers_but_not_the_first_suspect() -> None:
 
 @pytest.mark.parametrize("name", sorted(SAMPLES.PRODUCERS))
 def test_sample_still_teaches_what_this_version_prints(samples: ModuleType, name: str) -> None:
-    """The committed sample and a fresh run agree on what the sample teaches."""
+    """The committed sample and a fresh run agree on what the sample teaches.
+
+    A timed transcript that disagrees is made once more, its page's scratch anew: on a
+    loaded machine a four-second demo takes fewer samples, and one short run is no news.
+    """
     page, committed = samples.samples()[name]
-    fresh = samples.produce(name)
-    diffs = samples.differences(committed, fresh)
+    diffs = samples.differences(committed, samples.produce(name))
+    if diffs:
+        samples.forget(name)
+        diffs = samples.differences(committed, samples.produce(name))
     assert not diffs, (
         f"{page.name} sample {name!r} is stale (python docs/samples.py {name}):\n"
         + "\n".join(diffs)
