@@ -195,7 +195,7 @@ class Guard:
                 self._thread = old
                 return self
             self._thread = threading.Thread(target=self._run, name="leakguard", daemon=True)
-            after_fork_in_child(self)
+            after_fork_in_child(self._forked)
             self._thread.start()
         return self
 

@@ -8,11 +8,12 @@ import subprocess
 import sys
 import textwrap
 import threading
+import weakref
 
 import pytest
 
 import leakguard
-from leakguard import Guard, Report
+from leakguard import Guard, Report, _forking
 
 
 class OrderDTO:
@@ -369,3 +370,25 @@ def test_a_failing_census_does_not_raise_from_sample() -> None:
     g = Guard(interval=None, evidence=False, census=starving)
     snap = g.sample()
     assert snap.census is None and snap.process.rss > 0
+
+
+def test_fork_hooks_run_once_each_and_never_keep_their_guard() -> None:
+    """A guard registered twice is restarted once in a child; a guard that is gone, not at all."""
+    calls: list[str] = []
+
+    class Forked:
+        def __init__(self, name: str) -> None:
+            self.name = name
+
+        def forked(self) -> None:
+            calls.append(self.name)
+
+    kept, dropped = Forked("kept"), Forked("dropped")
+    _forking.after_fork_in_child(kept.forked)
+    _forking.after_fork_in_child(kept.forked)
+    _forking.after_fork_in_child(dropped.forked)
+    ref = weakref.ref(dropped)
+    del dropped
+    assert ref() is None
+    _forking._in_child()
+    assert calls == ["kept"]

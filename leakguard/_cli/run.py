@@ -94,7 +94,7 @@ class Console:
 class StatusLine:
     """Draws RSS, the type that grew most since the first census, and the suspect count."""
 
-    def __init__(self, guard: Any, console: Console, every: float) -> None:
+    def __init__(self, guard: Guard, console: Console, every: float) -> None:
         self._guard = guard
         self._console = console
         self._every = every

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from leakguard._guard import Guard
+    from leakguard._model.snapshot import Snapshot
 
 SUSPECT_LABELS = ("kind", "name", "unit")
 
@@ -72,7 +73,7 @@ class LeakguardCollector:
             yield from _process(snaps[-1])
 
 
-def _process(snap: Any) -> Iterator[Any]:
+def _process(snap: Snapshot) -> Iterator[Any]:
     from prometheus_client.core import GaugeMetricFamily
 
     p, r = snap.process, snap.resources
