@@ -6,11 +6,13 @@ The public names are re-exported here from private modules; see the docs.
 
 from leakguard._api import current, on_leak, start, stop, tick
 from leakguard._census.census import take_census
+from leakguard._evidence.audit import audit
 from leakguard._evidence.graph import graph
 from leakguard._files.store import load_report
 from leakguard._guard import Guard
 from leakguard._integrations.metrics import register_metrics
 from leakguard._integrations.middleware import ASGIMiddleware, WSGIMiddleware
+from leakguard._model.audit import Audit
 from leakguard._model.options import Options
 from leakguard._model.report import Report
 from leakguard._model.snapshot import Census, Container, GcStats, Process, Resources, Snapshot
@@ -22,6 +24,7 @@ _DISTRIBUTION = "pyleakguard"
 
 __all__ = [
     "ASGIMiddleware",
+    "Audit",
     "Census",
     "Container",
     "GcStats",
@@ -35,6 +38,7 @@ __all__ = [
     "Snapshot",
     "Suspect",
     "WSGIMiddleware",
+    "audit",
     "check",
     "current",
     "graph",

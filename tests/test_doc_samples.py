@@ -17,6 +17,7 @@ NOT_SAMPLES = {
     ("configuration.md", "leakguard: unknown environment"): "tests/test_docs.py checks it",
     ("evidence.md", "1. type shop.orders.OrderDTO"): "an excerpt of a report paragraph",
     ("evidence.md", "1. threads threads"): "excerpts of resource notes",
+    ("service.md", "leakguard audit for pid"): "an excerpt of an audit (tests/test_audit.py)",
 }
 
 

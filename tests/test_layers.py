@@ -27,6 +27,7 @@ TOP = {"_cli", "_integrations"}
 EXCEPTIONS = {
     # Report.to_text()/to_html() render themselves, importing the renderer inside the method.
     ("_model.report", "_render"),
+    ("_model.audit", "_render"),
 }
 
 

@@ -84,6 +84,11 @@ def build_parser() -> Parser:
     run.add_argument(
         "--snapshot-dir", type=Path, help="write snapshots and reports to this directory"
     )
+    run.add_argument(
+        "--audit",
+        action="store_true",
+        help="at exit, also look at the heap: top types, biggest containers, unbounded caches",
+    )
     report = commands.add_parser("report", help="build a report from saved snapshots or a report")
     report.add_argument(
         "source", type=Path, help="a snapshot directory, snapshot file or report file"

@@ -22,11 +22,13 @@ from types import TracebackType
 from typing import Any, TextIO
 
 from leakguard._cli.main import BadInput
+from leakguard._evidence.audit import take_audit
 from leakguard._files.store import atomic_write, dumps
 from leakguard._guard import Guard
 from leakguard._heap.ownership import LEAKGUARD_DIR
 from leakguard._heap.packages import package_of
 from leakguard._heap.tracing import prepare
+from leakguard._model.audit import Audit
 from leakguard._model.report import Report
 from leakguard._render.text import human
 
@@ -154,10 +156,12 @@ def _preload(html: bool) -> None:
     package_of(__file__)
 
 
-def write_reports(report: Report, html: Path | None, json_path: Path | None) -> None:
+def write_reports(
+    report: Report, html: Path | None, json_path: Path | None, audit: Audit | None = None
+) -> None:
     """Write the HTML and JSON reports, atomically, mode 0600."""
     if html is not None:
-        atomic_write(html, report.to_html().encode())
+        atomic_write(html, report.to_html(audit).encode())
     if json_path is not None:
         atomic_write(json_path, dumps(report.to_dict()))
 
@@ -258,11 +262,14 @@ def run(
         code, kept = run_program(script, module, program)
         guard.sample()  # the state at exit, while the program's globals are still alive
         report = guard.report()
+        audit = take_audit(main=kept if isinstance(kept, dict) else None) if args.audit else None
         del kept
     finally:
         if status is not None:
             status.stop()
         guard.stop()
     console.say("leakguard: report at exit\n" + report.to_text())
-    write_reports(report, args.html, args.json)
+    if audit is not None:
+        console.say("leakguard: audit at exit\n" + audit.to_text())
+    write_reports(report, args.html, args.json, audit)
     return code

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any, TextIO
 
+from leakguard._model.audit import Audit
 from leakguard._model.snapshot import GcStats, Process, Resources
 from leakguard._model.suspect import Suspect
 
@@ -61,11 +62,15 @@ class Report:
 
         return render_text(self)
 
-    def to_html(self) -> str:
-        """Render as one self-contained HTML page with charts (no network needed)."""
+    def to_html(self, audit: Audit | None = None) -> str:
+        """Render as one self-contained HTML page with charts (no network needed).
+
+        Args:
+            audit: a look at the heap (``leakguard.audit()``) to add as a section.
+        """
         from leakguard._render.html import render_html
 
-        return render_html(self)
+        return render_html(self, audit)
 
     def to_dict(self) -> dict[str, Any]:
         """Return the versioned JSON-ready form (see docs/reports.md for the schema)."""

@@ -12,10 +12,12 @@ import time
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from leakguard._render.audit import audit_html
 from leakguard._render.svg import PALETTE, Line, esc, line_chart, sparkline
 from leakguard._render.text import human
 
 if TYPE_CHECKING:
+    from leakguard._model.audit import Audit
     from leakguard._model.report import Point, Report
     from leakguard._model.suspect import Suspect
 
@@ -87,11 +89,12 @@ _JS = """
 """
 
 
-def render_html(report: Report) -> str:
+def render_html(report: Report, audit: Audit | None = None) -> str:
     """Render the report as one self-contained HTML page.
 
     Args:
         report: the report.
+        audit: a look at the heap to show after the signals (``leakguard.audit()``).
 
     Returns:
         The page: no external resource, every program-derived string escaped.
@@ -103,6 +106,7 @@ def render_html(report: Report) -> str:
         _types_chart(report),
         _suspects(report),
         _signals(report),
+        audit_html(audit) if audit is not None else "",
         "<footer>Made by leakguard. The same report as JSON: <code>schema 1</code>, "
         "see docs/reports.md.</footer>",
     ]
