@@ -5,6 +5,12 @@ first call's state or leakguard's own lazy imports leave those of one run at
 most. Keeping each run's births apart lets the check tell them apart after the
 caller's cleanup. Ids are packed in bytes, which the collector does not track,
 so this bookkeeping never shows up in the census it feeds.
+
+An id names an object only while it lives: once freed, its address goes to
+the next object of a like size, often one of the same type a later run makes.
+A run's births therefore stay on its list only while they are seen alive at
+every census after it (and of the same type: ids are kept per type); one
+missing at any census is gone for good, whatever reuses its address later.
 """
 
 from __future__ import annotations
@@ -34,10 +40,18 @@ class Births:
             return
         alive = {}
         for name, ids in ids_of(self._alive).items():
+            for run in range(self.runs):
+                self._keep_alive(run, name, ids)
             self._by_run[(self.runs, name)] = _pack(ids - _unpack(self._alive[name]))
             alive[name] = _pack(ids)
         self.runs += 1
         self._alive = alive
+
+    def _keep_alive(self, run: int, name: str, alive: set[int]) -> None:
+        """Drop from one run's births those not alive now: their ids may be reused later."""
+        born = self._by_run.get((run, name))
+        if born:
+            self._by_run[(run, name)] = _pack(_unpack(born) & alive)
 
     def keep_first(self, runs: int) -> None:
         """Forget the births of every run after the first ``runs``."""
@@ -61,8 +75,9 @@ class Births:
         """The survivors of type ``name``, if nearly every run left at least ``floor`` of them.
 
         With three runs or more one may fall short: objects a run made and the
-        cleanup freed lend their ids to new objects, which then pass for survivors,
-        and the reverse can hide one run's.
+        cleanup freed lend their ids to new objects, which then pass for survivors
+        (between the runs that cannot happen: see the module's docstring), and the
+        reverse can hide one run's.
 
         Args:
             name: the full type name.
