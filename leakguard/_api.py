@@ -7,6 +7,7 @@ import os
 import threading
 from typing import Any, TypeVar
 
+from leakguard._config import source
 from leakguard._guard import Guard, Hook
 
 H = TypeVar("H", bound=Hook)
@@ -37,11 +38,13 @@ def start(**options: Any) -> Guard:
             if options:
                 log.warning("leakguard: already started; start(%s) ignored", ", ".join(options))
             return _guard
-        if options.get("interval", 0) is None:
-            raise ValueError(
-                "leakguard: start() runs a thread; use Guard(interval=None) for manual mode"
-            )
         guard = Guard(**options)
+        if guard.options.interval is None:
+            where = source("interval", options)
+            raise ValueError(
+                f"leakguard: start() runs a thread, but option 'interval' from {where} is None "
+                "(manual mode): use Guard(interval=None) and call sample() for manual mode"
+            )
         for hook in _hooks:
             guard.on_leak(hook)
         guard.start()

@@ -1,82 +1,116 @@
 """Options: keyword arguments > ``LEAKGUARD_*`` environment variables > defaults.
 
 Resolved and validated in one place. A bad value raises ``ValueError`` naming
-the option and where the value came from.
+the option and where the value came from. Every number has a range with both
+ends, so that no accepted value can fail later, inside a sample (a ring buffer
+of ``2**63`` slots, a census heap of a billion containers, more frames than
+tracemalloc keeps, a wait that overflows).
 """
 
 from __future__ import annotations
 
 import dataclasses
 import logging
+import math
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
-from leakguard._model.options import Options
+from leakguard._model.options import Options, shown
 
 _TRUE = {"1", "true", "yes", "on"}
-_FALSE = {"0", "false", "no", "off", ""}
+_FALSE = {"0", "false", "no", "off"}
+_NONE = {"none", "off", "manual"}
+_BYTES = 2**63 - 1  # the largest size a process can hold
 
-
-def _positive(value: float) -> str | None:
-    return None if value > 0 else "must be > 0"
-
-
-def _non_negative(value: float) -> str | None:
-    return None if value >= 0 else "must be >= 0"
-
-
-def _fraction(value: float) -> str | None:
-    return None if 0 < value < 1 else "must be between 0 and 1 (exclusive)"
-
-
-def _at_least_two(value: float) -> str | None:
-    return None if value >= 2 else "must be >= 2"
-
-
-_CHECKS: dict[str, Callable[[Any], str | None]] = {
-    "interval": lambda v: None if v is None else _positive(v),
-    "budget": _fraction,
-    "max_pause": _positive,
-    "warmup": _non_negative,
-    "window": lambda v: None if v >= 4 else "must be >= 4",
-    "min_samples": lambda v: None if v >= 4 else "must be >= 4",
-    "confirm": _positive,
-    "alpha": _fraction,
-    "min_growth": _non_negative,
-    "min_growth_bytes": _non_negative,
-    "top_containers": _non_negative,
-    "max_series": _positive,
-    "history": _at_least_two,
-    "trace_frames": _positive,
-    "evidence_seconds": _positive,
-    "trace_samples": _positive,
-    "snapshot_keep": _positive,
-    "snapshot_max_bytes": _positive,
+# option -> (smallest, largest, smallest excluded): both ends are checked.
+RANGES: dict[str, tuple[float, float, bool]] = {
+    "interval": (0, 86400, True),
+    "budget": (0, 1, True),
+    "max_pause": (0, 3600, True),
+    "warmup": (0, 1_000_000, False),
+    "window": (4, 100_000, False),
+    "min_samples": (4, 100_000, False),
+    "confirm": (1, 100_000, False),
+    "alpha": (0, 1, True),
+    "min_growth": (0, _BYTES, False),
+    "min_growth_bytes": (0, _BYTES, False),
+    # The census keeps a heap of this many containers per sample.
+    "top_containers": (0, 10_000, False),
+    "max_series": (1, 1_000_000, False),
+    "history": (2, 100_000, False),
+    # tracemalloc keeps at most 65535 frames; past ~100 each sample costs seconds.
+    "trace_frames": (1, 100, False),
+    "evidence_seconds": (0, 3600, True),
+    "trace_samples": (1, 1000, False),
+    "snapshot_keep": (1, 1_000_000, False),
+    "snapshot_max_bytes": (1, _BYTES, False),
 }
+_OPEN_ABOVE = {"budget", "alpha"}  # fractions: 1 itself is refused too
 
 _FIELDS = {f.name: f for f in dataclasses.fields(Options)}
 
 
-def _parse(name: str, raw: str) -> Any:
-    """Parse an environment string into the option's type."""
+def _whole(name: str) -> bool:
     default = _FIELDS[name].default
-    text = raw.strip()
+    return isinstance(default, int) and not isinstance(default, bool)
+
+
+def out_of_range(name: str, value: float) -> str | None:
+    """Why ``value`` is outside the range of option ``name``, or None when it is inside."""
+    low, high, low_open = RANGES[name]
+    high_open = name in _OPEN_ABOVE
+    inside = (value > low if low_open else value >= low) and (
+        value < high if high_open else value <= high
+    )
+    if inside:
+        return None
+    if low_open and high_open:
+        return f"must be between {low:g} and {high:g} (exclusive)"
+    first = f"> {low:g}" if low_open else f">= {low:g}"
+    return f"must be {first} and <= {int(high) if high == int(high) else high}"
+
+
+def _number(name: str, value: float) -> float:
+    """A finite number in the option's type (whole numbers stay ints)."""
+    if isinstance(value, float) and math.isnan(value):
+        raise ValueError("expected a number, got nan")
+    if _whole(name):
+        if isinstance(value, float) and (math.isinf(value) or value != int(value)):
+            raise ValueError(f"expected a whole number, got {value!r}")
+        return int(value)
+    return float(value)
+
+
+def _parse(name: str, text: str) -> Any:
+    """Parse a (non-empty, stripped) environment string into the option's type."""
     if name == "ignore":
         return tuple(p.strip() for p in text.split(",") if p.strip())
-    if name in ("interval", "snapshot_dir") and text.lower() in ("", "none", "off", "manual"):
+    if name in ("interval", "snapshot_dir") and text.lower() in _NONE:
         return None
     if name == "snapshot_dir":
-        return text
-    if isinstance(default, bool):
+        return _path(text)
+    if isinstance(_FIELDS[name].default, bool):
         if text.lower() in _TRUE:
             return True
         if text.lower() in _FALSE:
             return False
         raise ValueError("expected one of 1/0, true/false, yes/no, on/off")
-    if isinstance(default, int):
-        return int(text)
-    return float(text)
+    if _whole(name):
+        try:
+            return int(text)
+        except ValueError:
+            raise ValueError("expected a whole number (base 10)") from None
+    try:
+        return _number(name, float(text))
+    except (OverflowError, ValueError):
+        raise ValueError("expected a number") from None
+
+
+def _path(value: str) -> str:
+    if not value or "\0" in value:
+        raise ValueError("expected a path (non-empty, without NUL)")
+    return value
 
 
 def _coerce(name: str, value: Any) -> Any:
@@ -93,18 +127,20 @@ def _coerce(name: str, value: Any) -> Any:
     if name == "snapshot_dir":
         if not isinstance(value, (str, os.PathLike)):
             raise TypeError("expected a path")
-        return os.fspath(value)
+        path = os.fspath(value)
+        return _path(path if isinstance(path, str) else os.fsdecode(path))
     if isinstance(default, bool):
         if not isinstance(value, bool):
             raise TypeError("expected True or False")
         return value
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise TypeError(f"expected a number, got {type(value).__name__}")
-    if isinstance(default, int) and name != "interval":
-        if value != int(value):
-            raise TypeError("expected a whole number")
-        return int(value)
-    return float(value)
+    if isinstance(value, int) and not _whole(name):
+        try:
+            value = float(value)
+        except OverflowError:
+            raise ValueError("too large a number") from None
+    return _number(name, value)
 
 
 def _warn_unknown_env(env: Mapping[str, str]) -> None:
@@ -121,6 +157,22 @@ def _warn_unknown_env(env: Mapping[str, str]) -> None:
 _warned: set[str] = set()
 
 
+def source(name: str, kwargs: Mapping[str, Any], environ: Mapping[str, str] | None = None) -> str:
+    """Where option ``name`` comes from: ``keyword argument``, its variable, or ``default``.
+
+    An environment variable set to an empty (or blank) string counts as unset, as
+    Python's own ``PYTHON*`` variables do: a template that leaves a value out
+    gets the default, not a different mode.
+    """
+    env = os.environ if environ is None else environ
+    var = "LEAKGUARD_" + name.upper()
+    if name in kwargs:
+        return "keyword argument"
+    if env.get(var, "").strip():
+        return f"environment variable {var}={shown(env[var])}"
+    return "default"
+
+
 def resolve(kwargs: Mapping[str, Any], environ: Mapping[str, str] | None = None) -> Options:
     """Build validated options from keyword arguments, the environment and defaults.
 
@@ -135,30 +187,31 @@ def resolve(kwargs: Mapping[str, Any], environ: Mapping[str, str] | None = None)
     unknown = sorted(set(kwargs) - set(_FIELDS))
     if unknown:
         known = ", ".join(sorted(_FIELDS))
-        raise ValueError(f"leakguard: unknown option {unknown[0]!r} (known options: {known})")
+        raise ValueError(f"leakguard: unknown option {shown(unknown[0])} (known options: {known})")
     _warn_unknown_env(env)
     values: dict[str, Any] = {}
     for name in _FIELDS:
-        var = "LEAKGUARD_" + name.upper()
-        if name in kwargs:
-            source = "keyword argument"
-        elif var in env:
-            source = f"environment variable {var}={env[var]!r}"
-        else:
+        where = source(name, kwargs, env)
+        if where == "default":
             continue
-        try:
-            value = _coerce(name, kwargs[name]) if name in kwargs else _parse(name, env[var])
-        except (TypeError, ValueError) as exc:
-            raise ValueError(
-                f"leakguard: bad value for option {name!r} from {source}: {exc}"
-            ) from None
-        if name == "ignore":
-            from leakguard._evidence.rules import check_rules
-
-            check_rules(value, f"option 'ignore' from {source}")
-        check = _CHECKS.get(name)
-        problem = check(value) if check else None
-        if problem:
-            raise ValueError(f"leakguard: option {name!r} from {source} {problem} (got {value!r})")
-        values[name] = value
+        values[name] = _checked(name, kwargs, env, where)
     return Options(**values)
+
+
+def _checked(name: str, kwargs: Mapping[str, Any], env: Mapping[str, str], where: str) -> Any:
+    """One option's value, parsed and checked against its range."""
+    try:
+        if name in kwargs:
+            value = _coerce(name, kwargs[name])
+        else:
+            value = _parse(name, env["LEAKGUARD_" + name.upper()].strip())
+    except (TypeError, ValueError, OverflowError) as exc:
+        raise ValueError(f"leakguard: bad value for option {name!r} from {where}: {exc}") from None
+    if name == "ignore":
+        from leakguard._evidence.rules import check_rules
+
+        check_rules(value, f"option 'ignore' from {where}")
+    problem = out_of_range(name, value) if name in RANGES and value is not None else None
+    if problem:
+        raise ValueError(f"leakguard: option {name!r} from {where} {problem} (got {shown(value)})")
+    return value

@@ -53,7 +53,7 @@ BAD = [
     (
         {},
         {"LEAKGUARD_CONFIRM": "0"},
-        "option 'confirm' from environment variable LEAKGUARD_CONFIRM='0' must be > 0",
+        "option 'confirm' from environment variable LEAKGUARD_CONFIRM='0' must be >= 1",
     ),
     ({"intervall": 5}, {}, "unknown option 'intervall'"),
     ({"ignore": ["sig:zz"]}, {}, "ignore rule 'sig:zz' from option 'ignore' from keyword argument"),

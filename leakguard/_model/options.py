@@ -62,3 +62,18 @@ class Options:
     snapshot_dir: str | None = None
     snapshot_keep: int = 100
     snapshot_max_bytes: int = 64 * 1024 * 1024
+
+
+def shown(value: object, limit: int = 40) -> str:
+    """``repr(value)`` cut to ``limit`` characters: a message stays one short line.
+
+    Only built-in values are repr-ed; anything else is named by its type, so that a
+    bad option never runs the user's ``__repr__``.
+    """
+    if type(value) not in (int, float, str, bytes, bool, type(None)):
+        return f"<{type(value).__qualname__} object>"
+    try:
+        text = repr(value)
+    except ValueError:  # an int past sys.get_int_max_str_digits()
+        text = f"<an int of {value.bit_length() if isinstance(value, int) else '?'} bits>"
+    return text if len(text) <= limit else text[: limit - 3] + "..."

@@ -13,6 +13,7 @@ from dataclasses import dataclass, fields
 from typing import Any
 
 from leakguard._evidence.rules import check_rules
+from leakguard._model.options import shown
 
 __all__ = ["MAXIMUM", "MINIMUM", "NAMES", "RepeatOptions", "build", "parse"]
 
@@ -82,19 +83,22 @@ def parse(name: str, value: Any) -> Any:
         return _rules(value)
     want = float if name == "path_seconds" else int
     if isinstance(value, bool):
-        raise ValueError(f"expected a number, got {value!r}")
+        raise ValueError(f"expected a number, got {shown(value)}")
     try:
         number = want(value.strip()) if isinstance(value, str) else value
     except ValueError:
         raise ValueError(f"expected {'a number' if want is float else 'a whole number'}") from None
-    if not isinstance(number, (int, float)) or (want is int and number != int(number)):
-        raise ValueError(f"expected a whole number, got {value!r}")
-    if math.isnan(number):
-        raise ValueError(f"expected a number, got {value!r}")
+    if not isinstance(number, (int, float)):
+        raise ValueError(f"expected a number, got {type(value).__name__}")
+    if isinstance(number, float) and math.isnan(number):
+        raise ValueError(f"expected a number, got {shown(value)}")
+    finite = not isinstance(number, float) or math.isfinite(number)
+    if want is int and not (finite and number == int(number)):
+        raise ValueError(f"expected a whole number, got {shown(value)}")
     if number < MINIMUM[name]:
-        raise ValueError(f"must be >= {MINIMUM[name]:g} (got {value!r})")
+        raise ValueError(f"must be >= {MINIMUM[name]:g} (got {shown(value)})")
     if number > MAXIMUM[name]:
-        raise ValueError(f"must be <= {MAXIMUM[name]:g} (got {value!r})")
+        raise ValueError(f"must be <= {MAXIMUM[name]:g} (got {shown(value)})")
     return want(number)
 
 
