@@ -130,3 +130,24 @@ def test_stale_temp_files_are_judged_without_os_kill_on_windows(
     SnapshotDir(tmp_path, keep=10, max_bytes=1 << 20)
     assert not stale.exists()
     assert live.exists()
+
+
+def test_import_loads_only_what_is_used() -> None:
+    """`import leakguard` loads no stage; start() loads the guard but not the repetition
+    engine, the CLI or the audit; every public name still resolves."""
+    code = (
+        "import sys, leakguard\n"
+        "mods = lambda: sorted(m for m in sys.modules if m.startswith('leakguard.'))\n"
+        "print(mods())\n"
+        "leakguard.start(); leakguard.stop()\n"
+        "print(mods())\n"
+        "print(all(getattr(leakguard, n) is not None for n in leakguard.__all__))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
+    )
+    bare, started, every = done.stdout.splitlines()
+    assert bare == "[]"
+    assert "'leakguard._guard'" in started
+    assert not [m for m in ("_repeat", "_cli", "_integrations", "_evidence.audit") if m in started]
+    assert every == "True"
