@@ -61,7 +61,7 @@ def main() -> None:
         f"(target < 10 MiB: {'met' if size < 10 * 2**20 else 'NOT met'})"
     )
     print(f"process RSS growth over the run:  {rss / 2**20:6.2f} MiB")
-    print(f"series kept: {len(guard._history):,}; suspects: {len(guard.suspects())}")
+    print(f"series kept: {len(guard._pipe.history):,}; suspects: {len(guard.suspects())}")
 
 
 if __name__ == "__main__":

@@ -18,11 +18,8 @@ from leakguard._census.gcwatch import GcWatcher
 from leakguard._census.procmem import ProcessProbe
 from leakguard._census.resources import read_resources
 from leakguard._config import resolve
-from leakguard._detect.assemble import build_report, suspect_from
-from leakguard._detect.book import SuspectBook
-from leakguard._detect.history import History
-from leakguard._detect.trend import Trend, detect
-from leakguard._evidence.rules import ignored
+from leakguard._detect.book import Key
+from leakguard._evidence.pipeline import EvidenceSource, Pipeline
 from leakguard._files.store import SnapshotDir
 from leakguard._forking import after_fork_in_child
 from leakguard._model.options import Options
@@ -36,6 +33,7 @@ log = logging.getLogger("leakguard")
 
 Hook = Callable[[Report], object]
 H = TypeVar("H", bound=Hook)
+W = TypeVar("W", Snapshot, Report)
 
 _UNSET: Any = object()
 _KEEP_SNAPSHOTS = 60
@@ -81,7 +79,7 @@ class Guard:
         self._stopping = threading.Event()
         self._probe = ProcessProbe()
         self._gc = GcWatcher()
-        self._evidence: Any = None
+        self._pipe = Pipeline(self.options, self._new_evidence if self.options.evidence else None)
         self._files: SnapshotDir | None = None
         opts = self.options
         if opts.snapshot_dir is not None:
@@ -99,12 +97,12 @@ class Guard:
     def _reset(self) -> None:
         """Start a fresh baseline (construction, fork)."""
         self._pid = os.getpid()
-        self._history = History(self.options.history, self.options.max_series)
+        self._pipe.reset(gc.get_freeze_count())
         self._snapshots: deque[Snapshot] = deque(maxlen=_KEEP_SNAPSHOTS)
-        self._book = SuspectBook(self.options.confirm, self.options.verify_gc)
         self._index = 0
         self._work = 0
-        self._frozen = gc.get_freeze_count()
+        # The suspects of the last report file written, and the samples taken by then.
+        self._saved: tuple[frozenset[Key], int] | None = None
         self._pause_total = 0.0
         self._pause_max = 0.0
         self._started_mono = time.monotonic()
@@ -137,18 +135,22 @@ class Guard:
             pause = time.perf_counter() - started
             self._pause_total += pause
             self._pause_max = max(self._pause_max, pause)
-            new = self._book.announced_at(snap.index)
+            new = self._pipe.book.announced_at(snap.index)
+            changed = self._files is not None and not new and self._suspects_changed()
+            report = self._report(tuple(s.key for s in new)) if new or changed else None
         if self._files is not None:
             # Outside the measured pause: encoding is quick, fsync waits without the GIL.
             self._write(self._files.write_snapshot, snap)
-        if new:
-            self._announce(new)
+        if report is not None:
+            self._save(report)
+        if new and report is not None:
+            self._announce(new, report)
         return snap
 
     def suspects(self) -> list[Suspect]:
         """Confirmed suspects, most certain first."""
         with self._lock:
-            return self._book.values()
+            return self._pipe.suspects()
 
     def report(self) -> Report:
         """What the guard knows now, as a :class:`Report`."""
@@ -215,6 +217,7 @@ class Guard:
             thread.join(timeout=_STOP_JOIN)
         with self._state:
             if self._thread is None and not self._sampling_elsewhere():
+                self._save_last()
                 self._restore()
 
     def _sampling_elsewhere(self) -> bool:
@@ -226,8 +229,7 @@ class Guard:
         """Leave the interpreter as the guard found it (callers hold ``_state``)."""
         with self._lock:
             self._gc.uninstall()
-            if self._evidence is not None:
-                self._evidence.close()
+            self._pipe.close()
             self._probe.close()
 
     def __enter__(self) -> Guard:
@@ -271,24 +273,17 @@ class Guard:
         index = self._index
         self._index += 1
         snap = self._take(index)
-        if snap.census is not None and snap.census.frozen != self._frozen:
-            # gc.freeze() hid objects from the census: a new baseline, not a leak.
-            self._frozen = snap.census.frozen
-            self._history.reset_objects(index)
-            self._book.forget_objects()
-        self._history.add(snap)
-        trends = self._filter(detect(self._history, self.options))
-        if self._needs_verification(trends):
+        trends = self._pipe.observe(snap)
+        if self._pipe.needs_verification(trends):
             # Uncollected cyclic garbage climbs too: recount after one full collection.
             gc.collect()
             snap = self._take(index)
-            self._history.add(snap, verified=True)
-            trends = self._filter(detect(self._history, self.options))
+            trends = self._pipe.observe(snap, verified=True)
         self._keep(snap)
-        self._update(trends, index)
+        self._pipe.confirm(trends, index)
         return snap
 
-    def _write(self, writer: Callable[[Any], object], value: object) -> None:
+    def _write(self, writer: Callable[[W], object], value: W) -> None:
         """Write a snapshot or report file; a full disk must not break the host."""
         try:
             writer(value)
@@ -296,21 +291,6 @@ class Guard:
             self._failures += 1
             if self._failures <= 3:
                 log.warning("leakguard: cannot write to %s: %s", self.options.snapshot_dir, exc)
-
-    def _filter(self, trends: list[Trend]) -> list[Trend]:
-        """Drop known noise (the shipped allowlist) and what the user's rules silence."""
-        rules = self.options.ignore
-        return [t for t in trends if not ignored(t.kind, t.name, None, rules)]
-
-    def _needs_verification(self, trends: list[Trend]) -> bool:
-        """Whether a climb is about to be confirmed that a full collection could refute."""
-        return any(
-            t.streak >= self.options.confirm
-            and not t.verified
-            and t.key not in self._book
-            and self._book.needs_verification(t)
-            for t in trends
-        )
 
     def _keep(self, snap: Snapshot) -> None:
         if self._snapshots:
@@ -322,60 +302,49 @@ class Guard:
                 self._snapshots.append(replace(self._snapshots.pop(), census=None))
         self._snapshots.append(snap)
 
-    def _update(self, trends: list[Trend], index: int) -> None:
-        """Confirm climbs that held long enough, with evidence; refresh known suspects."""
-        fresh, candidates = self._book.classify(trends, index)
-        if candidates and self.options.evidence:
-            try:
-                self._evidence_for().watch([suspect_from(t, index, None) for t in candidates])
-            except Exception:  # evidence is a bonus; never let it break the guard
-                log.exception("leakguard: opening an evidence window failed")
-        if fresh and self.options.evidence:
-            fresh = self._enrich(fresh)
-        self._book.add(fresh, trends, self._history)
-        if self._evidence is not None:
-            try:
-                late = self._evidence.step(index)
-            except Exception:  # evidence is a bonus; never let it break the guard
-                log.exception("leakguard: closing an evidence window failed")
-                late = []
-            if late:
-                self._book.add(self._book.merge(late), trends, self._history)
+    def _new_evidence(self) -> EvidenceSource:
+        from leakguard._evidence.gather import Evidence
 
-    def _evidence_for(self) -> Any:
-        if self._evidence is None:
-            from leakguard._evidence.gather import Evidence
-
-            # Evidence is the optional part of a pause: max_pause caps it per round.
-            capped = min(self.options.evidence_seconds, self.options.max_pause)
-            self._evidence = Evidence(replace(self.options, evidence_seconds=capped))
-        return self._evidence
-
-    def _enrich(self, fresh: list[Suspect]) -> list[Suspect]:
-        """Evidence for new suspects; it also drops those whose path or signature is noise."""
-        try:
-            enriched: list[Suspect] = self._evidence_for().enrich(fresh)
-        except Exception:  # evidence is a bonus; never let it break the guard
-            log.exception("leakguard: gathering evidence failed")
-            return fresh
-        return enriched
+        # Evidence is the optional part of a pause: max_pause caps it per round.
+        capped = min(self.options.evidence_seconds, self.options.max_pause)
+        return Evidence(replace(self.options, evidence_seconds=capped))
 
     # -- acting -------------------------------------------------------------
 
-    def _report(self, new: tuple[tuple[str, str], ...]) -> Report:
+    def _report(self, new: tuple[Key, ...]) -> Report:
         last = self._snapshots[-1] if self._snapshots else None
-        return build_report(
-            self._history, tuple(self._book.values()), new, last, self._index, self.overhead()
-        )
+        return self._pipe.report(new, last, self._index, self.overhead())
 
-    def _announce(self, new: list[Suspect]) -> None:
+    def _suspects_changed(self) -> bool:
+        """Whether the suspects differ from those of the last report file (callers hold _lock)."""
+        keys = frozenset(s.key for s in self._pipe.suspects())
+        return keys != (self._saved[0] if self._saved is not None else frozenset())
+
+    def _save(self, report: Report) -> None:
+        """Write ``report`` into the snapshot directory, if there is one.
+
+        A report is saved on each new leak, when the suspects change (another face
+        of a leak, lines found late, a suspect let go) and at :meth:`stop`, so that
+        ``leakguard report DIR`` finds the guard's latest word next to its snapshots.
+        """
+        if self._files is not None:
+            self._saved = (frozenset(s.key for s in report.suspects), report.samples)
+            self._write(self._files.write_report, report)
+
+    def _save_last(self) -> None:
+        """At stop: save the report of the latest sample, unless it is saved already."""
+        if self._files is None or self._index == 0:
+            return
+        if self._saved is not None and self._saved[1] == self._index:
+            return
         with self._lock:
-            report = self._report(tuple(s.key for s in new))
+            report = self._report(())
+        self._save(report)
+
+    def _announce(self, new: list[Suspect], report: Report) -> None:
         if self.options.log:
             for s in new:
                 log.warning("leakguard: possible leak: %s", describe(s))
-        if self._files is not None:
-            self._write(self._files.write_report, report)
         for hook in list(self._hooks):
             try:
                 hook(report)

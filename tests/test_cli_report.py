@@ -229,25 +229,37 @@ def test_report_from_directory_keeps_saved_evidence(tmp_path: Path) -> None:
     assert "type shop.OrderDTO: 1.9k objects" in done.stdout  # levels come from the replay
 
 
-def test_report_of_a_real_run_names_the_leak(tmp_path: Path) -> None:
-    """Snapshots a guard wrote during ``leakguard run`` replay into a report naming the leak."""
+def test_report_of_a_real_run_is_the_guards_report_at_exit(tmp_path: Path) -> None:
+    """``leakguard report DIR`` lists the suspects of the report printed at exit, in its order.
+
+    Not the first leak's: the lines found late by the trace window are there too.
+    """
     (tmp_path / "leak.py").write_text(
-        "import time\n"
-        "class OrderDTO: pass\n"
+        "import pathlib, time\n"
+        "class OrderDTO:\n"
+        "    def __init__(self, n):\n"
+        "        self.lines = [n, n + 1]\n"
         "_recent = []\n"
-        "for i in range(60):\n"
-        "    _recent.extend(OrderDTO() for _ in range(300))\n"
+        "deadline = time.monotonic() + 90\n"
+        "# Counted in samples, not seconds, so that a loaded machine sees the same run.\n"
+        "while len(list(pathlib.Path('snaps').glob('*.snapshot.json'))) < 30:\n"
+        "    _recent.extend(OrderDTO(j) for j in range(200))\n"
         "    time.sleep(0.05)\n"
+        "    assert time.monotonic() < deadline\n"
     )
-    env_run = [sys.executable, "-m", "leakguard", "run", "--interval", "0.05"]
+    run = [sys.executable, "-m", "leakguard", "run", "--interval", "0.1", "--json", "exit.json"]
     subprocess.run(
-        [*env_run, "--snapshot-dir", "snaps", "leak.py"],
+        [*run, "--snapshot-dir", "snaps", "leak.py"],
         check=True,
         cwd=tmp_path,
         capture_output=True,
-        env={**os.environ, "LEAKGUARD_BUDGET": "0.5", "LEAKGUARD_EVIDENCE": "0"},
+        env={**os.environ, "LEAKGUARD_BUDGET": "0.2", "LEAKGUARD_SNAPSHOT_KEEP": "1000"},
         timeout=120,
     )
-    done = leakguard("report", "snaps", cwd=tmp_path)
+    done = leakguard("report", "snaps", "--format", "json", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
-    assert "type __main__.OrderDTO" in done.stdout
+    at_exit = report_from_dict(json.loads((tmp_path / "exit.json").read_text()), "exit.json")
+    replayed = report_from_dict(json.loads(done.stdout), "stdout")
+    assert [s.key for s in replayed.suspects] == [s.key for s in at_exit.suspects]
+    assert ("type", "__main__.OrderDTO") in [s.key for s in at_exit.suspects]
+    assert replayed.samples == at_exit.samples

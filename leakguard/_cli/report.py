@@ -4,16 +4,14 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from leakguard._cli.main import EXIT_FOUND, EXIT_OK, BadInput
 from leakguard._config import resolve
-from leakguard._detect.assemble import build_report, suspect_from
-from leakguard._detect.history import History
-from leakguard._detect.trend import detect
-from leakguard._evidence.rules import OWN_MODULES, ignored
+from leakguard._evidence.pipeline import replay
+from leakguard._evidence.rules import OWN_MODULES
+from leakguard._evidence.saved import SavedEvidence
 from leakguard._files.jsonschema import document
 from leakguard._files.store import (
     REPORT_SUFFIX,
@@ -28,39 +26,11 @@ from leakguard._files.store import (
     snapshot_from_dict,
 )
 from leakguard._heap.ownership import Owner, file_owner, is_helper_file
-from leakguard._model.options import Options
 from leakguard._model.report import Report
 from leakguard._model.snapshot import Snapshot
-from leakguard._model.suspect import Suspect
 from leakguard._render.text import human
 
 FORMATS = (".html", ".json")
-
-
-def replay(snaps: Sequence[Snapshot], options: Options, pid: int = 0) -> Report:
-    """The report a Guard would have made after taking ``snaps``, from the snapshots alone.
-
-    HOOK: this re-runs the pure detector over the saved snapshots the way the
-    Guard's ``_update`` confirms suspects (a climb held ``confirm`` samples), but
-    without the Guard's gc verification, freeze resets or evidence. Replace its
-    body with the detector's own replay function once it exists.
-    """
-    history = History(options.history, options.max_series)
-    rules = options.ignore
-    suspects: dict[tuple[str, str], Suspect] = {}
-    for snap in snaps:
-        history.add(snap)
-        # As the Guard does: known noise (leakguard's own values among it) is no suspect.
-        trends = [t for t in detect(history, options) if not ignored(t.kind, t.name, None, rules)]
-        for t in trends:
-            known = suspects.get(t.key)
-            if known is not None:
-                suspects[t.key] = suspect_from(t, known.first_seen, known)
-            elif t.streak >= options.confirm:
-                suspects[t.key] = suspect_from(t, snap.index, None)
-    last = snaps[-1]
-    report = build_report(history, tuple(suspects.values()), (), last, len(snaps), {})
-    return replace(report, pid=pid, created=last.time)
 
 
 def read_source(source: Path, pid: int | None) -> Report:
@@ -76,34 +46,19 @@ def read_source(source: Path, pid: int | None) -> Report:
             if isinstance(data, dict) and (data.get("kind") == "report" or "suspects" in data):
                 return report_from_dict(data, str(source))
             owner = file_pid(source, data[-1] if isinstance(data, list) and data else data)
-            return replay(load(source, pid), options, owner or 0)
+            return replay(load(source, pid), options, None, owner or 0)
         owner = pid if pid is not None else next(reversed(pids(source)), None)
-        replayed = replay(load(source, owner), options, owner or 0)
-        return with_saved_evidence(replayed, source, owner)
+        saved = SavedEvidence(latest_report(source, owner), options.ignore)
+        return replay(load(source, owner), options, saved, owner or 0)
     except ValueError as exc:
         raise BadInput(f"leakguard report: {exc}") from None
 
 
-_EVIDENCE = ("sites", "path", "signature", "deep_size", "notes", "attributed_to")
-
-
-def with_saved_evidence(rep: Report, directory: Path, pid: int | None) -> Report:
-    """Copy the evidence of the latest saved report of ``pid`` onto the replayed suspects.
-
-    Snapshots hold numbers only; the allocation sites and retention paths a
-    Guard gathered live are in the report files it wrote next to them.
-    """
+def latest_report(directory: Path, pid: int | None) -> Report | None:
+    """The newest report ``pid`` saved in ``directory`` (any process's when None)."""
     saved = [f for f in list_files(directory) if f.name.endswith(REPORT_SUFFIX)]
     saved = [f for f in saved if pid is None or file_pid(f, None) == pid]
-    if not saved:
-        return rep
-    latest = report_from_dict(read_json(saved[-1]), str(saved[-1]))
-    known = {s.key: s for s in latest.suspects}
-    suspects = tuple(
-        replace(s, **{k: getattr(known[s.key], k) for k in _EVIDENCE}) if s.key in known else s
-        for s in rep.suspects
-    )
-    return replace(rep, suspects=suspects)
+    return report_from_dict(read_json(saved[-1]), str(saved[-1])) if saved else None
 
 
 def report(args: argparse.Namespace) -> int:
