@@ -67,10 +67,12 @@ OUT = os.environ["LG_OUT"]
 @leakguard.on_leak
 def record(report):
     names = [s.name for s in report.suspects]
-    with open(os.path.join(OUT, f"leak-{os.getpid()}.json"), "w") as f:
+    path = os.path.join(OUT, f"leak-{os.getpid()}.json")
+    with open(path + ".tmp", "w") as f:
         json.dump(names, f)
+    os.replace(path + ".tmp", path)
 
-leakguard.start(interval=0.05, budget=0.5, evidence=False)
+leakguard.start(interval=0.05, budget=0.5, evidence=os.environ["LG_EVIDENCE"] == "1")
 MASTER = os.getpid()
 
 def app(environ, start_response):
@@ -92,24 +94,29 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-@pytest.fixture
-def gunicorn(tmp_path: Path) -> Iterator[tuple[str, Path]]:
-    """A real gunicorn with two preforked workers serving a leaking app on loopback."""
+@pytest.fixture(params=["preload", "lazy"])
+def gunicorn(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[tuple[str, Path, bool]]:
+    """A real gunicorn with two workers serving a leaking app on loopback: the app imported
+    in the master and forked (``--preload``, evidence off), or imported by each worker
+    (evidence on)."""
     if shutil.which("gunicorn") is None and not _importable("gunicorn"):
         pytest.skip("gunicorn is not installed (pip install gunicorn)")
     (tmp_path / "leaky_app.py").write_text(textwrap.dedent(APP))
     out = tmp_path / "out"
     out.mkdir()
     port = _free_port()
+    preload = request.param == "preload"
     env = {**os.environ, "LG_OUT": str(out), "PYTHONPATH": str(tmp_path)}
-    cmd = [sys.executable, "-m", "gunicorn", "--preload", "-w", "2", "-b", f"127.0.0.1:{port}"]
+    env["LG_EVIDENCE"] = "0" if preload else "1"
+    cmd = [sys.executable, "-m", "gunicorn", "-w", "2", "-b", f"127.0.0.1:{port}"]
+    cmd += ["--preload"] if preload else []
     proc = subprocess.Popen(
         [*cmd, "leaky_app:app"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
     )
     url = f"http://127.0.0.1:{port}/"
     try:
         _wait_for(url, proc)
-        yield url, out
+        yield url, out, preload
     finally:
         proc.send_signal(signal.SIGTERM)
         proc.wait(timeout=30)
@@ -134,21 +141,29 @@ def _wait_for(url: str, proc: subprocess.Popen[bytes]) -> None:
     raise AssertionError("gunicorn did not answer within 60 s")
 
 
-def test_gunicorn_workers_get_a_fresh_guard_and_catch_the_leak(
-    gunicorn: tuple[str, Path],
+def _reported(out: Path) -> dict[int, list[str]]:
+    return {int(p.stem.split("-")[1]): json.loads(p.read_text()) for p in out.glob("leak-*.json")}
+
+
+def test_gunicorn_workers_get_a_fresh_guard_and_every_one_catches_the_leak(
+    gunicorn: tuple[str, Path, bool],
 ) -> None:
-    """Each forked worker re-baselines on its first request and its own guard finds OrderDTO."""
-    url, out = gunicorn
+    """Each worker runs its own guard (a fresh one after a fork), and every worker that
+    served requests reports OrderDTO from its own process, not only the first."""
+    url, out, preload = gunicorn
     answers = []
     deadline = time.monotonic() + 120
-    while time.monotonic() < deadline and not list(out.glob("leak-*.json")):
+    while time.monotonic() < deadline:
         answers.append(json.loads(urllib.request.urlopen(url, timeout=5).read()))
-        time.sleep(0.01)
-    workers = {a["pid"] for a in answers}
-    assert all(a["pid"] != a["master"] for a in answers)
+        workers = {a["pid"] for a in answers}
+        if len(workers) == 2 and workers <= set(_reported(out)):
+            break
+        time.sleep(0.005)
+    if preload:  # the guard was started in the master, before the fork
+        assert all(a["pid"] != a["master"] for a in answers)
     assert all(a["guard_pid"] == a["pid"] and a["running"] for a in answers)
-    found = list(out.glob("leak-*.json"))
-    assert found, f"no worker reported a leak after {len(answers)} requests"
-    pid = int(found[0].stem.split("-")[1])
-    assert pid in workers
-    assert any(name.endswith("leaky_app.OrderDTO") for name in json.loads(found[0].read_text()))
+    reported = _reported(out)
+    assert len(workers) == 2, f"one worker served all {len(answers)} requests"
+    assert workers <= set(reported), f"workers {workers}, reports from {set(reported)}"
+    for names in reported.values():
+        assert any(name.endswith("leaky_app.OrderDTO") for name in names), names
