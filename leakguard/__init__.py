@@ -7,7 +7,7 @@ The public names are re-exported here from private modules; see the docs.
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # for type checkers and the API reference; at run time, see __getattr__
-    from leakguard._api import current, on_leak, start, stop, tick
+    from leakguard._api import current, on_leak, on_resolved, start, stop, tick
     from leakguard._census.census import take_census
     from leakguard._evidence.audit import audit
     from leakguard._evidence.graph import graph
@@ -19,7 +19,7 @@ if TYPE_CHECKING:  # for type checkers and the API reference; at run time, see _
     from leakguard._model.options import Options
     from leakguard._model.report import Report
     from leakguard._model.snapshot import Census, Container, GcStats, Process, Resources, Snapshot
-    from leakguard._model.suspect import Site, Suspect
+    from leakguard._model.suspect import Bound, Site, Suspect
     from leakguard._repeat.check import LeakError, check
     from leakguard._watch import watch
 
@@ -31,6 +31,7 @@ if TYPE_CHECKING:  # for type checkers and the API reference; at run time, see _
 _LAZY = {
     "ASGIMiddleware": "leakguard._integrations.middleware",
     "Audit": "leakguard._model.audit",
+    "Bound": "leakguard._model.suspect",
     "Census": "leakguard._model.snapshot",
     "Container": "leakguard._model.snapshot",
     "GcStats": "leakguard._model.snapshot",
@@ -50,6 +51,7 @@ _LAZY = {
     "graph": "leakguard._evidence.graph",
     "load_report": "leakguard._files.store",
     "on_leak": "leakguard._api",
+    "on_resolved": "leakguard._api",
     "register_metrics": "leakguard._integrations.metrics",
     "start": "leakguard._api",
     "stop": "leakguard._api",
@@ -63,6 +65,7 @@ _DISTRIBUTION = "pyleakguard"
 __all__ = [
     "ASGIMiddleware",
     "Audit",
+    "Bound",
     "Census",
     "Container",
     "GcStats",
@@ -82,6 +85,7 @@ __all__ = [
     "graph",
     "load_report",
     "on_leak",
+    "on_resolved",
     "register_metrics",
     "start",
     "stop",

@@ -1,4 +1,4 @@
-"""The process-wide guard: ``start()``, ``stop()``, ``on_leak()``, ``tick()``."""
+"""The process-wide guard: ``start()``, ``stop()``, ``on_leak()``, ``on_resolved()``, ``tick()``."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ H = TypeVar("H", bound=Hook)
 _lock = threading.Lock()
 _guard: Guard | None = None
 _hooks: list[Hook] = []
+_resolved_hooks: list[Hook] = []
 
 log = logging.getLogger("leakguard")
 
@@ -47,6 +48,8 @@ def start(**options: Any) -> Guard:
             )
         for hook in _hooks:
             guard.on_leak(hook)
+        for hook in _resolved_hooks:
+            guard.on_resolved(hook)
         guard.start()
         _guard = guard
         return guard
@@ -63,12 +66,26 @@ def stop() -> None:
 
 def on_leak(hook: H) -> H:
     """Register ``hook(report)`` for every new leak; a decorator, before or after start()."""
+    return _register(hook, "on_leak", _hooks)
+
+
+def on_resolved(hook: H) -> H:
+    """Register ``hook(report)`` for suspects withdrawn because they stopped growing.
+
+    The same contract as :func:`on_leak` (a decorator, before or after start());
+    ``report.resolved`` lists the withdrawn suspects.
+    """
+    return _register(hook, "on_resolved", _resolved_hooks)
+
+
+def _register(hook: H, what: str, hooks: list[Hook]) -> H:
+    """Keep a hook for guards started later and give it to the running one."""
     if not callable(hook):
-        raise TypeError(f"leakguard: on_leak() needs a callable, got {type(hook).__name__}")
+        raise TypeError(f"leakguard: {what}() needs a callable, got {type(hook).__name__}")
     with _lock:
-        _hooks.append(hook)
+        hooks.append(hook)
         if _guard is not None:
-            _guard.on_leak(hook)
+            getattr(_guard, what)(hook)
     return hook
 
 

@@ -71,6 +71,7 @@ class Guard:
         self._lock = threading.RLock()
         self._work_lock = threading.Lock()
         self._hooks: list[Hook] = []
+        self._resolved_hooks: list[Hook] = []
         # _state guards the thread's life: which thread samples (_thread), which one was
         # told to stop but still finishes a sample (_retiring), and the restore on exit.
         self._state = threading.Lock()
@@ -118,6 +119,20 @@ class Guard:
         self._hooks.append(hook)
         return hook
 
+    def on_resolved(self, hook: H) -> H:
+        """Register ``hook(report)``, called when suspects are withdrawn; usable as a decorator.
+
+        A suspect is withdrawn once its series has been flat or falling for ``window``
+        samples (see docs/detection.md); ``report.resolved`` lists the withdrawn ones,
+        as last seen, and they are gone from :meth:`suspects` and the metrics. Same
+        contract as :meth:`on_leak`: called on the sampling thread, a hook that raises is
+        logged and the guard goes on.
+        """
+        if not callable(hook):
+            raise TypeError(f"leakguard: on_resolved() needs a callable, got {type(hook).__name__}")
+        self._resolved_hooks.append(hook)
+        return hook
+
     def tick(self, n: int = 1) -> None:
         """Count ``n`` units of work done (requests, jobs, orders)."""
         if self._pid != os.getpid():
@@ -136,8 +151,10 @@ class Guard:
             self._pause_total += pause
             self._pause_max = max(self._pause_max, pause)
             new = self._pipe.book.announced_at(snap.index)
+            gone = tuple(self._pipe.resolved)
             changed = self._files is not None and not new and self._suspects_changed()
             report = self._report(tuple(s.key for s in new)) if new or changed else None
+            withdrawn = self._report((), gone) if gone else None
         if self._files is not None:
             # Outside the measured pause: encoding is quick, fsync waits without the GIL.
             self._write(self._files.write_snapshot, snap)
@@ -145,6 +162,8 @@ class Guard:
             self._save(report)
         if new and report is not None:
             self._announce(new, report)
+        if withdrawn is not None:
+            self._withdrawn(withdrawn)
         return snap
 
     def suspects(self) -> list[Suspect]:
@@ -311,9 +330,9 @@ class Guard:
 
     # -- acting -------------------------------------------------------------
 
-    def _report(self, new: tuple[Key, ...]) -> Report:
+    def _report(self, new: tuple[Key, ...], resolved: tuple[Suspect, ...] = ()) -> Report:
         last = self._snapshots[-1] if self._snapshots else None
-        return self._pipe.report(new, last, self._index, self.overhead())
+        return self._pipe.report(new, last, self._index, self.overhead(), resolved)
 
     def _suspects_changed(self) -> bool:
         """Whether the suspects differ from those of the last report file (callers hold _lock)."""
@@ -345,22 +364,13 @@ class Guard:
         if self.options.log:
             for s in new:
                 log.warning("leakguard: possible leak: %s", describe(s))
-        for hook in list(self._hooks):
-            try:
-                hook(report)
-            except Exception:  # a user's hook must never stop the guard
-                log.exception("leakguard: on_leak hook %s raised", _name(hook))
-            except BaseException as exc:
-                # SystemExit or Ctrl-C is the host's own in its thread; on ours it would
-                # end sampling for good (silently, for SystemExit).
-                if not getattr(_local, "sampler", False):
-                    raise
-                log.error(
-                    "leakguard: on_leak hook %s raised %s on the sampling thread; ignored",
-                    _name(hook),
-                    type(exc).__name__,
-                    exc_info=True,
-                )
+        _call(self._hooks, report, "on_leak")
+
+    def _withdrawn(self, report: Report) -> None:
+        if self.options.log:
+            for s in report.resolved:
+                log.info("leakguard: no longer growing, withdrawn: %s %s", s.kind, s.name)
+        _call(self._resolved_hooks, report, "on_resolved")
 
     # -- thread and fork ----------------------------------------------------
 
@@ -431,6 +441,27 @@ class Guard:
         self._reset()
         if was_running:
             self.start()
+
+
+def _call(hooks: list[Hook], report: Report, what: str) -> None:
+    """Run user hooks; one that raises is logged and the others still run."""
+    for hook in list(hooks):
+        try:
+            hook(report)
+        except Exception:  # a user's hook must never stop the guard
+            log.exception("leakguard: %s hook %s raised", what, _name(hook))
+        except BaseException as exc:
+            # SystemExit or Ctrl-C is the host's own in its thread; on ours it would
+            # end sampling for good (silently, for SystemExit).
+            if not getattr(_local, "sampler", False):
+                raise
+            log.error(
+                "leakguard: %s hook %s raised %s on the sampling thread; ignored",
+                what,
+                _name(hook),
+                type(exc).__name__,
+                exc_info=True,
+            )
 
 
 def _name(hook: Hook) -> str:

@@ -37,8 +37,7 @@ def suspect_from(t: Trend, first_seen: int, known: Suspect | None) -> Suspect:
     if known is None:
         return fresh
     return replace(
-        known,
-        count=fresh.count,
+        at_level(known, fresh.count),
         growth=fresh.growth,
         rate_per_work=fresh.rate_per_work,
         rate_per_minute=fresh.rate_per_minute,
@@ -49,6 +48,14 @@ def suspect_from(t: Trend, first_seen: int, known: Suspect | None) -> Suspect:
     )
 
 
+def at_level(s: Suspect, count: float) -> Suspect:
+    """The suspect at a new level, its deep size scaled with it (same bytes per object)."""
+    deep = s.deep_size
+    if deep is not None:
+        deep = deep * count / s.count if s.count > 0 else None
+    return replace(s, count=count, deep_size=deep)
+
+
 def build_report(
     history: History,
     suspects: tuple[Suspect, ...],
@@ -56,8 +63,21 @@ def build_report(
     last: Snapshot | None,
     samples: int,
     overhead: Mapping[str, float],
+    resolved: tuple[Suspect, ...] = (),
+    bounded: tuple[Suspect, ...] = (),
 ) -> Report:
-    """Assemble a report from the history and the current suspects."""
+    """Assemble a report from the history and the current suspects.
+
+    Args:
+        history: the levels.
+        suspects: the confirmed suspects, in rank order.
+        new: keys of the suspects new in this report.
+        last: the latest snapshot, for process memory, gc and resources.
+        samples: samples taken.
+        overhead: the guard's own cost.
+        resolved: suspects withdrawn at this sample.
+        bounded: climbs held back by capped holders.
+    """
     rss = _levels(history, "memory", "rss")
     blocks = _levels(history, "memory", "blocks")
     timeline = tuple(
@@ -79,6 +99,8 @@ def build_report(
         samples=samples,
         timeline=timeline,
         top_series=_top_series(history, suspects),
+        resolved=resolved,
+        bounded=bounded,
     )
     if last is not None:
         report = replace(report, process=last.process, gc=last.gc, resources=last.resources)

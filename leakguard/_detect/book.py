@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import replace
 
-from leakguard._detect.assemble import suspect_from
-from leakguard._detect.history import History
+from leakguard._detect.assemble import at_level, suspect_from
+from leakguard._detect.history import History, Series
+from leakguard._detect.stats import thirds_minima
 from leakguard._detect.trend import Trend, is_stdlib_type, rank_key
 from leakguard._model.suspect import Suspect
 
@@ -19,6 +20,14 @@ LOCKSTEP = 0.15
 this share are one leak."""
 MAX_MULTIPLE = 8
 """The largest fixed ratio of objects per leaked unit taken as one leak."""
+FLAT_SHARE = 0.5
+"""A suspect whose low tide rose by less than this share of its minimum growth over the
+last ``window`` samples has stopped growing and is withdrawn."""
+MAX_HELD = 256
+"""Climbs held back by capped holders that are remembered at most (the oldest go first)."""
+REFRESH_RATIO = 2.0
+"""Evidence of a suspect is gathered again once its level is this many times the level
+it was gathered at."""
 
 
 class SuspectBook:
@@ -35,9 +44,141 @@ class SuspectBook:
         self.suspects: dict[Key, Suspect] = {}
         # Suspects that are another face of an already announced leak: no second hook.
         self.quiet: set[Key] = set()
+        # Climbs held by capped holders with room left, and the level at which they fill.
+        self.held: dict[Key, tuple[Suspect, float]] = {}
+        # The level at which each suspect's evidence was gathered.
+        self.measured: dict[Key, float] = {}
 
     def __contains__(self, key: Key) -> bool:
         return key in self.suspects
+
+    def settled(self, t: Trend) -> bool:
+        """Whether ``t`` needs no verification: known, or held back with room left."""
+        return t.key in self.suspects or self._held_back(t)
+
+    def _held_back(self, t: Trend) -> bool:
+        held = self.held.get(t.key)
+        return held is not None and t.count <= held[1]
+
+    def hold(self, fresh: list[Suspect], trends: Iterable[Trend] = ()) -> list[Suspect]:
+        """Hold back the fresh suspects whose capped holders have room left; return the rest.
+
+        A held climb is not confirmed again until its level passes the level at which
+        its holders would be full (one object per item): then the holders are read
+        again, and a climb that goes on past a full holder is reported. An interpreter
+        type (``list``, ``dict``, ``tuple``) whose own holders could not be told apart
+        and that grows at least as fast as a held climb, up to ``MAX_MULTIPLE`` times, is
+        that climb's parts (``Quote.lines`` of the cached ``Quote``, plus the garbage of
+        the same requests not collected yet): it is held with it, for as long as the
+        room lasts.
+        """
+        slopes = {t.key: t.slope for t in trends}
+        out = []
+        for s in fresh:
+            if s.bounds and not any(b.full for b in s.bounds):
+                room = sum(b.limit - b.size for b in s.bounds)
+                self._keep_held(s, s.count + room)
+                continue
+            part = self._part_of_held(s, slopes) if not s.bounds else None
+            if part is not None:
+                self._keep_held(*part)
+                continue
+            self.held.pop(s.key, None)
+            out.append(s)
+        while len(self.held) > MAX_HELD:
+            del self.held[next(iter(self.held))]
+        return out
+
+    def _keep_held(self, s: Suspect, ceiling: float) -> None:
+        self.held.pop(s.key, None)
+        self.held[s.key] = (s, ceiling)
+
+    def _part_of_held(self, s: Suspect, slopes: dict[Key, float]) -> tuple[Suspect, float] | None:
+        if s.kind != "type" or not is_stdlib_type(s.name):
+            return None
+        mine = slopes.get(s.key, 0.0)
+        for key, (held, ceiling) in self.held.items():
+            theirs = slopes.get(key, 0.0)
+            if key != s.key and _covers(mine, theirs):
+                room = max(ceiling - held.count, 0.0) * mine / theirs
+                note = f"grows in step with {held.name}, which is held by capped holders"
+                return replace(s, bounds=held.bounds, notes=(*s.notes, note)), s.count + room
+        return None
+
+    def held_values(self, history: History) -> list[Suspect]:
+        """The climbs held back by capped holders, at their level now."""
+        out = []
+        for key, (s, _) in self.held.items():
+            series = history.get(*key)
+            if series is not None and series.values:
+                out.append(at_level(s, series.values[-1]))
+        return out
+
+    def withdraw(
+        self, history: History, window: int, floor: Callable[[Series], float]
+    ) -> list[Suspect]:
+        """Withdraw the suspects that stopped growing; return them as they were last seen.
+
+        A suspect is withdrawn when, over its last ``window`` levels, the low tide of the
+        last third is less than ``FLAT_SHARE`` of its minimum growth above the low tide
+        of the first third: a climb that can be confirmed rises by its minimum growth
+        within ``window`` samples, twice that. A container no longer among the biggest
+        (or freed) is withdrawn too, and allocation sites once no memory suspect is left.
+
+        Args:
+            history: the levels.
+            window: the levels looked at (the detector's ``window``).
+            floor: the minimum growth of a series.
+        """
+        gone = []
+        for key, s in self.suspects.items():
+            if key[0] == "site":
+                continue
+            series = history.get(*key)
+            if series is None:
+                if key[0] == "container":
+                    gone.append(s)
+                continue
+            if _flat(series, window, floor(series)):
+                gone.append(s)
+        if not any(k[0] == "memory" and s not in gone for k, s in self.suspects.items()):
+            gone.extend(s for k, s in self.suspects.items() if k[0] == "site")
+        for s in gone:
+            del self.suspects[s.key]
+            self.quiet.discard(s.key)
+            self.measured.pop(s.key, None)
+        return gone
+
+    def stale(self) -> list[Suspect]:
+        """Object suspects whose level has grown ``REFRESH_RATIO`` times since their evidence."""
+        return [
+            s
+            for k, s in self.suspects.items()
+            if k[0] in OBJECT_KINDS
+            and k in self.measured
+            and s.count >= REFRESH_RATIO * max(self.measured[k], 1.0)
+        ]
+
+    def refresh(self, fresh: Iterable[Suspect]) -> None:
+        """Take evidence gathered again: paths, deep sizes, sites and bounds as they are now."""
+        for s in fresh:
+            known = self.suspects.get(s.key)
+            if known is None:
+                continue
+            self.suspects[s.key] = replace(
+                known,
+                path=s.path or known.path,
+                deep_size=s.deep_size if s.deep_size is not None else known.deep_size,
+                sites=s.sites or known.sites,
+                bounds=s.bounds,
+                notes=s.notes,
+            )
+            self.measured[s.key] = s.count
+
+    def mark_measured(self, suspects: Iterable[Suspect]) -> None:
+        """Record the level at which these suspects' evidence was gathered."""
+        for s in suspects:
+            self.measured[s.key] = s.count
 
     def values(self) -> list[Suspect]:
         """Suspects, most certain and specific first."""
@@ -60,6 +201,8 @@ class SuspectBook:
             known = self.suspects.get(t.key)
             if known is not None:
                 self.suspects[t.key] = suspect_from(t, known.first_seen, known)
+            elif self._held_back(t):
+                continue
             elif t.streak >= self.confirm and (t.verified or not self.needs_verification(t)):
                 fresh.append(suspect_from(t, index, None))
             else:
@@ -77,7 +220,7 @@ class SuspectBook:
             series = history.get(*key)
             if key not in climbing and series is not None and series.values:
                 # A suspect that did not climb this sample still shows its level now.
-                self.suspects[key] = replace(s, count=series.values[-1])
+                self.suspects[key] = at_level(s, series.values[-1])
         order = _holders_first(self.suspects)
         self.suspects = dict(sorted(self.suspects.items(), key=lambda kv: order[kv[0]]))
         ordered = [s for k, s in self.suspects.items() if k in new]
@@ -99,6 +242,7 @@ class SuspectBook:
     def forget_objects(self) -> None:
         """Drop object suspects (their baseline is gone after ``gc.freeze()``)."""
         self.suspects = {k: s for k, s in self.suspects.items() if k[0] not in OBJECT_KINDS}
+        self.held = {k: h for k, h in self.held.items() if k[0] not in OBJECT_KINDS}
 
     def _same_leak(
         self, fresh: list[Suspect], trends: list[Trend], earlier: list[Suspect]
@@ -121,6 +265,14 @@ class SuspectBook:
         return quiet
 
 
+def _flat(series: Series, window: int, floor: float) -> bool:
+    values = series.values[-window:]
+    if len(values) < min(window, 6):
+        return False
+    first, _, last = thirds_minima(values)
+    return last - first < FLAT_SHARE * floor
+
+
 def _one_leak(s: Suspect, announced: Suspect, slopes: dict[Key, float]) -> bool:
     """Whether ``s`` is part of the leak already announced as ``announced``."""
     if s.kind in ("memory", "gc", "site"):
@@ -130,6 +282,13 @@ def _one_leak(s: Suspect, announced: Suspect, slopes: dict[Key, float]) -> bool:
     if _in_step(slopes.get(s.key, 0.0), slopes.get(announced.key, 0.0)):
         return True
     return announced.kind in OBJECT_KINDS and _held_through(s.path, announced)
+
+
+def _covers(mine: float, theirs: float) -> bool:
+    """Whether a growth rate is one to ``MAX_MULTIPLE`` times another's, within ``LOCKSTEP``."""
+    if mine <= 0 or theirs <= 0:
+        return False
+    return (1 - LOCKSTEP) * theirs <= mine <= (MAX_MULTIPLE + LOCKSTEP) * theirs
 
 
 def _in_step(mine: float, theirs: float) -> bool:

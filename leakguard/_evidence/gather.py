@@ -25,18 +25,22 @@ from leakguard._evidence.memory import SITE_LIMIT, MemoryLines, noted
 from leakguard._evidence.resources import for_resource
 from leakguard._evidence.rules import ignored
 from leakguard._evidence.signature import signature
+from leakguard._heap.bounds import bounded_holders
 from leakguard._heap.deepsize import DEEP_SIZE_NODES, deep_size, measure_for_report
 from leakguard._heap.packages import warm as warm_packages
 from leakguard._heap.paths import find_container, iter_instances, retention_path
 from leakguard._heap.tracing import TraceWindow, is_own
 from leakguard._model.options import Options
-from leakguard._model.suspect import Site, Suspect
+from leakguard._model.suspect import Bound, Site, Suspect
 
 # deep_size and DEEP_SIZE_NODES live in _deepsize; re-exported for existing callers.
 __all__ = ["DEEP_SIZE_NODES", "Evidence", "deep_size", "newest_items"]
 
 SAMPLE = 16
 """Newest instances (or container items) looked at per suspect."""
+
+BOUND_SECONDS = 0.5
+"""The most the search for capped holders may take (see :mod:`leakguard._heap.bounds`)."""
 
 PATH_TRIES = 3
 """Instances whose retention path is searched before giving up on a suspect."""
@@ -222,6 +226,7 @@ class Evidence:
                 return noted(dataclasses.replace(s, signature=signature((), s.name)), notes)
             self._noted_sites(list(sites), True, notes)
             path = _first_path(sample, deadline, notes, (id(sample),))
+            bounds = _bounds(sample, deadline, notes, (id(sample),))
             size, unusual = measure_for_report(sample, deadline)
             notes.extend([unusual] if unusual else [])
             deep = None if size is None else size / len(sample) * s.count
@@ -234,6 +239,7 @@ class Evidence:
                 path=path or (),
                 signature=signature(path or (), s.name),
                 deep_size=deep,
+                bounds=bounds,
             ),
             notes,
         )
@@ -257,6 +263,7 @@ class Evidence:
             self._noted_sites(list(sites), bool(items), notes)
             budget = min(PATH_SECONDS, deadline - time.monotonic())
             path = retention_path(container, seconds=budget, notes=notes, ignore=(id(items),))
+            bounds = _bounds([container], deadline, notes, (id(items),))
             size, unusual = measure_for_report(items, deadline)
             notes.extend([unusual] if unusual else [])
             deep = None if size is None or not held else size / len(held) * s.count
@@ -269,6 +276,7 @@ class Evidence:
                 path=path or (),
                 signature=signature(path or (), type_part),
                 deep_size=deep,
+                bounds=bounds,
             ),
             notes,
         )
@@ -326,6 +334,24 @@ class Evidence:
             why = "was switched on after" if tracemalloc.is_tracing() else "was not on when"
             notes.append(f"no allocation site: tracemalloc {why} these were born")
         return tuple(sites)
+
+
+def _bounds(
+    objects: Sequence[object], deadline: float, notes: list[str], ignore: tuple[int, ...]
+) -> tuple[Bound, ...]:
+    """The capped holders of a climb's newest objects, with a note saying what they mean."""
+    budget = min(BOUND_SECONDS, deadline - time.monotonic())
+    if budget <= 0:
+        return ()
+    found = bounded_holders(objects, seconds=budget, ignore=(*ignore, id(objects)))
+    if not found:
+        return found
+    held = "; ".join(str(b) for b in found)
+    if any(b.full for b in found):
+        notes.append(f"held by {held}: full, so growth past its cap is not a cache filling")
+    else:
+        notes.append(f"held by {held}: no leak while below its cap")
+    return found
 
 
 def _first_path(

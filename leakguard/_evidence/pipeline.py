@@ -19,7 +19,7 @@ from typing import ParamSpec, Protocol, TypeVar
 from leakguard._detect.assemble import build_report, suspect_from
 from leakguard._detect.book import Key, SuspectBook
 from leakguard._detect.history import History
-from leakguard._detect.trend import Trend, detect
+from leakguard._detect.trend import Trend, detect, min_growth
 from leakguard._evidence.rules import ignored
 from leakguard._model.options import Options
 from leakguard._model.report import Report
@@ -74,6 +74,7 @@ class Pipeline:
         """A fresh baseline (a forked child); the evidence source is kept."""
         self.history = History(self.options.history, self.options.max_series)
         self.book = SuspectBook(self.options.confirm, self.options.verify_gc)
+        self.resolved: list[Suspect] = []  # withdrawn at the latest sample
         self._frozen = frozen
 
     def observe(self, snap: Snapshot, verified: bool = False) -> list[Trend]:
@@ -104,7 +105,7 @@ class Pipeline:
         return any(
             t.streak >= self.options.confirm
             and not t.verified
-            and t.key not in book
+            and not book.settled(t)
             and book.needs_verification(t)
             for t in trends
         )
@@ -119,11 +120,22 @@ class Pipeline:
             )
         if source is not None and fresh:
             fresh = _guarded(source.enrich, "gathering evidence", fresh)(fresh)
+            # Climbs that capped holders with room left explain are held back, not reported.
+            fresh = self.book.hold(fresh, trends)
+            self.book.mark_measured(fresh)
         self.book.add(fresh, trends, self.history)
         if self.evidence is not None:
             late = _guarded(self.evidence.step, "closing an evidence window", [])(index)
             if late:
                 self.book.add(self.book.merge(late), trends, self.history)
+        stale = self.book.stale() if source is not None else []
+        if source is not None and stale:
+            # Evidence stays current: paths and deep sizes measured again as the leak grows.
+            self.book.refresh(_guarded(source.enrich, "gathering evidence again", [])(stale))
+        opts = self.options
+        self.resolved = self.book.withdraw(
+            self.history, opts.window, lambda series: min_growth(series, opts)
+        )
 
     def step(self, snap: Snapshot) -> None:
         """Observe and confirm one saved snapshot, as the guard did when it took it."""
@@ -139,9 +151,19 @@ class Pipeline:
         last: Snapshot | None,
         samples: int,
         overhead: Mapping[str, float],
+        resolved: tuple[Suspect, ...] = (),
     ) -> Report:
-        """The report of what the pipeline knows now."""
-        return build_report(self.history, tuple(self.book.values()), new, last, samples, overhead)
+        """The report of what the pipeline knows now (``resolved``: suspects just withdrawn)."""
+        return build_report(
+            self.history,
+            tuple(self.book.values()),
+            new,
+            last,
+            samples,
+            overhead,
+            resolved,
+            tuple(self.book.held_values(self.history)),
+        )
 
     def close(self) -> None:
         """Close the evidence source, if one was made."""

@@ -42,6 +42,11 @@ class Report:
         gc: latest garbage collector activity.
         resources: latest fds/threads/tasks.
         overhead: the guard's own cost (``pause_total``, ``pause_max``, ``share``...).
+        resolved: suspects withdrawn at this sample because they stopped growing (their
+            series flat or falling for ``window`` samples), as last seen; the report given
+            to ``on_resolved`` hooks.
+        bounded: climbs not reported because capped holders with room left hold them
+            (a ``deque(maxlen=N)``, a bounded ``lru_cache``...), with their bounds.
     """
 
     suspects: tuple[Suspect, ...]
@@ -55,6 +60,8 @@ class Report:
     gc: GcStats = field(default_factory=GcStats)
     resources: Resources = field(default_factory=Resources)
     overhead: Mapping[str, float] = field(default_factory=dict)
+    resolved: tuple[Suspect, ...] = ()
+    bounded: tuple[Suspect, ...] = ()
 
     def to_text(self) -> str:
         """Render for logs and terminals: one paragraph per suspect."""

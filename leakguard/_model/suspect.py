@@ -33,6 +33,33 @@ class Site:
 
 
 @dataclass(frozen=True, slots=True)
+class Bound:
+    """A container with a cap that holds a climb: it evicts once full, so filling is no leak.
+
+    Attributes:
+        holder: the holder's type, e.g. ``collections.deque``, ``functools._lru_cache_wrapper``,
+            ``cachetools.LRUCache``.
+        attribute: where its cap was read: ``maxlen``, ``maxsize``, or the instance or class
+            attribute that holds it (``_Cache__maxsize``, ``capacity``...).
+        limit: the cap (items; for cachetools, the sum of ``getsizeof``).
+        size: how full it was when read, in the unit of ``limit``.
+    """
+
+    holder: str
+    attribute: str
+    limit: int
+    size: int
+
+    def __str__(self) -> str:
+        return f"{self.holder} ({self.attribute}={self.limit}), {self.size} of {self.limit}"
+
+    @property
+    def full(self) -> bool:
+        """Whether the holder is at its cap: growth beyond it is not explained by filling."""
+        return self.size >= self.limit
+
+
+@dataclass(frozen=True, slots=True)
 class Suspect:
     """One series that climbs: a type, a container, a site or a process signal.
 
@@ -56,6 +83,10 @@ class Suspect:
         attributed_to: ``(function, growth per call)`` for ``@watch``-ed functions that explain it.
         deep_size: estimated deep bytes of all leaked instances (evidence; None: not measured).
         notes: short remarks from evidence gathering (e.g. timeouts).
+        bounds: the capped holders its newest instances are held by, when every holder
+            found has a cap (evidence; empty: none, or some holder has no cap). A climb
+            held by holders below their caps is not reported; one whose holders are
+            full is, with these bounds.
     """
 
     kind: Kind
@@ -75,6 +106,7 @@ class Suspect:
     attributed_to: tuple[tuple[str, float], ...] = ()
     deep_size: float | None = None
     notes: tuple[str, ...] = ()
+    bounds: tuple[Bound, ...] = ()
 
     @property
     def key(self) -> tuple[str, str]:

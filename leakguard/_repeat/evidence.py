@@ -9,13 +9,13 @@ into the check: a failure leaves the evidence empty.
 
 from __future__ import annotations
 
-import functools
 import gc
 import tracemalloc
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
 
 from leakguard._census.safe import referents
+from leakguard._heap.bounds import bounded_holders
 from leakguard._heap.ownership import Owner, file_owner
 from leakguard._heap.packages import package_of
 from leakguard._heap.paths import retention_path as _retention_path
@@ -37,9 +37,6 @@ __all__ = [
 ]
 
 LineKey = tuple[str, int]
-
-
-_LRU_WRAPPER = type(functools.lru_cache(maxsize=1)(len))
 
 
 def lines(window: TraceWindow) -> dict[LineKey, tuple[int, int]]:
@@ -167,8 +164,10 @@ def still_held(born: dict[tuple[int, int], LineKey]) -> dict[LineKey, int]:
 def cached_only(name: str, ids: set[int], sample: int = 5) -> bool:
     """Whether the live objects of type ``name`` among ``ids`` are held only by bounded caches.
 
-    A ``functools.lru_cache`` with a ``maxsize`` evicts what it holds once full,
-    so growth it alone keeps is bounded by design, however long it takes to fill.
+    A holder with a cap (a ``functools.lru_cache`` with a ``maxsize``, a
+    ``deque(maxlen=N)``, a cachetools cache: :mod:`leakguard._heap.bounds`, the
+    definition the service guard uses too) evicts what it holds once full, so
+    growth it alone keeps is bounded by design, however long it takes to fill.
     Reads a few objects' referrers (the heap must be thawed); calls no user code.
 
     Args:
@@ -178,21 +177,6 @@ def cached_only(name: str, ids: set[int], sample: int = 5) -> bool:
     """
     found = instances(name, ids, sample)
     try:
-        if not found:
-            return False
-        for obj in found:
-            holders = [r for r in gc.get_referrers(obj) if r is not found]
-            if not holders or not all(_bounded_cache(r) for r in holders):
-                return False
-        return True
+        return bool(found) and bool(bounded_holders(found, seconds=1.0, ignore=(id(found),)))
     finally:
         del found
-
-
-def _bounded_cache(holder: object) -> bool:
-    if type(holder) is not _LRU_WRAPPER:
-        return False
-    try:
-        return holder.cache_info().maxsize is not None
-    except Exception:
-        return False
