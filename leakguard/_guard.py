@@ -269,7 +269,13 @@ class Guard:
     # -- sampling -----------------------------------------------------------
 
     def _take(self, index: int) -> Snapshot:
-        """Read every probe and the census into one snapshot."""
+        """Read every probe and the census into one snapshot.
+
+        Process memory is read first: what the census itself costs (its object list,
+        the arenas it keeps busy while the program allocates) never feeds the memory
+        series it is meant to judge.
+        """
+        process = self._probe.read()
         try:
             census: Census | None = self._census(self.options.top_containers)
         except Exception:  # MemoryError in a starving process: skip the census, not the sample
@@ -282,7 +288,7 @@ class Guard:
             time=self._clock(),
             work=self._work,
             census=census,
-            process=self._probe.read(),
+            process=process,
             gc=self._gc.read(),
             resources=read_resources(census),
             watched=watched_counts(),

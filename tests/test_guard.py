@@ -372,6 +372,22 @@ def test_a_failing_census_does_not_raise_from_sample() -> None:
     assert snap.census is None and snap.process.rss > 0
 
 
+def test_memory_the_census_takes_is_not_in_the_sample_it_belongs_to() -> None:
+    """Process memory is read before the census: 64 MiB the census holds is not in the rss."""
+    held: list[bytearray] = []
+    before: list[int] = []
+
+    def hungry(top: int) -> leakguard.Census:
+        before.append(leakguard.Guard(interval=None, evidence=False).sample().process.rss)
+        held.append(bytearray(b"x" * (64 << 20)))  # written: resident, not only reserved
+        return leakguard.take_census(top)
+
+    g = Guard(interval=None, evidence=False, census=hungry)
+    snap = g.sample()
+    assert snap.census is not None
+    assert snap.process.rss < before[0] + (32 << 20)
+
+
 def test_fork_hooks_run_once_each_and_never_keep_their_guard() -> None:
     """A guard registered twice is restarted once in a child; a guard that is gone, not at all."""
     calls: list[str] = []
