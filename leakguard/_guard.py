@@ -20,7 +20,7 @@ from leakguard._census.resources import read_resources
 from leakguard._config import resolve
 from leakguard._detect.book import Key
 from leakguard._evidence.pipeline import EvidenceSource, Pipeline
-from leakguard._files.store import SnapshotDir
+from leakguard._files.writer import GuardWriter
 from leakguard._forking import after_fork_in_child
 from leakguard._model.options import Options
 from leakguard._model.report import Report
@@ -33,7 +33,6 @@ log = logging.getLogger("leakguard")
 
 Hook = Callable[[Report], object]
 H = TypeVar("H", bound=Hook)
-W = TypeVar("W", Snapshot, Report)
 
 _UNSET: Any = object()
 _KEEP_SNAPSHOTS = 60
@@ -60,7 +59,7 @@ class Guard:
         interval: float | None = _UNSET,
         *,
         clock: Callable[[], float] = time.time,
-        census: Callable[..., Census] = take_census,
+        census: Callable[[int], Census] = take_census,
         **options: Any,
     ) -> None:
         if interval is not _UNSET:
@@ -81,18 +80,7 @@ class Guard:
         self._probe = ProcessProbe()
         self._gc = GcWatcher()
         self._pipe = Pipeline(self.options, self._new_evidence if self.options.evidence else None)
-        self._files: SnapshotDir | None = None
-        opts = self.options
-        if opts.snapshot_dir is not None:
-            try:
-                self._files = SnapshotDir(
-                    opts.snapshot_dir, opts.snapshot_keep, opts.snapshot_max_bytes
-                )
-            except OSError as exc:
-                raise ValueError(
-                    f"leakguard: option 'snapshot_dir' ({opts.snapshot_dir!r}) is not a usable "
-                    f"directory: {exc.strerror or exc}"
-                ) from None
+        self._files = GuardWriter.open(self.options, self._write_failed)
         self._reset()
 
     def _reset(self) -> None:
@@ -102,13 +90,13 @@ class Guard:
         self._snapshots: deque[Snapshot] = deque(maxlen=_KEEP_SNAPSHOTS)
         self._index = 0
         self._work = 0
-        # The suspects of the last report file written, and the samples taken by then.
-        self._saved: tuple[frozenset[Key], int] | None = None
         self._pause_total = 0.0
         self._pause_max = 0.0
         self._started_mono = time.monotonic()
         self._failures = 0
         self._gc.reset()
+        if self._files is not None:
+            self._files.reset()
 
     # -- public API ---------------------------------------------------------
 
@@ -152,14 +140,15 @@ class Guard:
             self._pause_max = max(self._pause_max, pause)
             new = self._pipe.book.announced_at(snap.index)
             gone = tuple(self._pipe.resolved)
-            changed = self._files is not None and not new and self._suspects_changed()
+            files = self._files
+            changed = files is not None and files.changed(s.key for s in self._pipe.suspects())
             report = self._report(tuple(s.key for s in new)) if new or changed else None
             withdrawn = self._report((), gone) if gone else None
-        if self._files is not None:
+        if files is not None:
             # Outside the measured pause: encoding is quick, fsync waits without the GIL.
-            self._write(self._files.write_snapshot, snap)
-        if report is not None:
-            self._save(report)
+            files.snapshot(snap)
+            if report is not None:
+                files.report(report)
         if new and report is not None:
             self._announce(new, report)
         if withdrawn is not None:
@@ -308,14 +297,11 @@ class Guard:
         self._pipe.confirm(trends, index)
         return snap
 
-    def _write(self, writer: Callable[[W], object], value: W) -> None:
-        """Write a snapshot or report file; a full disk must not break the host."""
-        try:
-            writer(value)
-        except OSError as exc:
-            self._failures += 1
-            if self._failures <= 3:
-                log.warning("leakguard: cannot write to %s: %s", self.options.snapshot_dir, exc)
+    def _write_failed(self, exc: OSError) -> None:
+        """A snapshot or report file was not written; a full disk must not break the host."""
+        self._failures += 1
+        if self._failures <= 3:
+            log.warning("leakguard: cannot write to %s: %s", self.options.snapshot_dir, exc)
 
     def _keep(self, snap: Snapshot) -> None:
         if self._snapshots:
@@ -340,31 +326,13 @@ class Guard:
         last = self._snapshots[-1] if self._snapshots else None
         return self._pipe.report(new, last, self._index, self.overhead(), resolved)
 
-    def _suspects_changed(self) -> bool:
-        """Whether the suspects differ from those of the last report file (callers hold _lock)."""
-        keys = frozenset(s.key for s in self._pipe.suspects())
-        return keys != (self._saved[0] if self._saved is not None else frozenset())
-
-    def _save(self, report: Report) -> None:
-        """Write ``report`` into the snapshot directory, if there is one.
-
-        A report is saved on each new leak, when the suspects change (another face
-        of a leak, lines found late, a suspect let go) and at :meth:`stop`, so that
-        ``leakguard report DIR`` finds the guard's latest word next to its snapshots.
-        """
-        if self._files is not None:
-            self._saved = (frozenset(s.key for s in report.suspects), report.samples)
-            self._write(self._files.write_report, report)
-
     def _save_last(self) -> None:
         """At stop: save the report of the latest sample, unless it is saved already."""
-        if self._files is None or self._index == 0:
-            return
-        if self._saved is not None and self._saved[1] == self._index:
+        if self._files is None or self._index == 0 or self._files.saved(self._index):
             return
         with self._lock:
             report = self._report(())
-        self._save(report)
+        self._files.report(report)
 
     def _announce(self, new: list[Suspect], report: Report) -> None:
         if self.options.log:

@@ -1,4 +1,5 @@
-"""The on-disk format: atomic 0600 writes, rotation, and the snapshot/report schema.
+"""The on-disk format: atomic 0600 writes, rotation, the snapshot/report schema,
+and the guard's writer (``writer``: what it saves, and when).
 
 May import ``_model`` only.
 """
