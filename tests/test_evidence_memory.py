@@ -121,3 +121,47 @@ def test_a_window_that_never_sees_a_line_gives_up_and_says_so(load_module: LoadM
     assert [s.kind for s in late] == ["memory"]
     assert late[0].notes[-1] == "no line grew enough while traced"
     assert not tracemalloc.is_tracing()
+
+
+# A rendered-price cache that churns (capped at 300, far more keys) beside a log that leaks.
+CHURN = """
+import functools
+
+@functools.lru_cache(maxsize=300)
+def rendered(key):
+    return "price %d " % key + "-" * 200
+
+log = []
+
+def serve(step):
+    for k in range(2000):
+        rendered(step * 2000 + k)
+    for k in range(200):
+        log.append("receipt %d-%d " % (step, k) + "x" * 300)
+"""
+CACHE_LINE, LOG_LINE = 6, 14
+
+
+def test_a_churning_bounded_cache_line_is_no_site_beside_a_real_leak(
+    load_module: LoadModule,
+) -> None:
+    """The lru_cache(maxsize=300) line is noted as held by the capped cache, not a site
+    suspect; the leaking line is one."""
+    mod = load_module(CHURN)
+    evidence = Evidence(Options(trace_samples=2))
+    try:
+        evidence.watch([make_suspect("memory", "blocks", unit="blocks")])
+        evidence.step(0)
+        late: list[Suspect] = []
+        for index in (1, 2, 3):
+            mod.serve(index)
+            if index == 1:
+                evidence.enrich([make_suspect("memory", "blocks", 1500.0, unit="blocks")])
+            late += evidence.step(index)
+    finally:
+        evidence.close()
+    sites = [s.name for s in late if s.kind == "site"]
+    assert sites == [f"{mod.__file__}:{LOG_LINE}"]
+    (memory,) = [s for s in late if s.kind == "memory"]
+    assert f"{mod.__file__}:{CACHE_LINE}" in {f"{x.filename}:{x.lineno}" for x in memory.sites}
+    assert any("held by functools.lru_cache (maxsize=300)" in n for n in memory.notes)

@@ -133,3 +133,15 @@ def test_on_resolved_needs_a_callable() -> None:
     """on_resolved() refuses what it cannot call, naming the type."""
     with pytest.raises(TypeError, match=r"on_resolved.*int"):
         Guard(interval=None).on_resolved(3)  # type: ignore[type-var]
+
+
+def test_the_text_report_names_the_cap_of_a_held_climb() -> None:
+    """A climb held back by deque(maxlen=700) is listed as no leak, with the deque's cap."""
+    recent: deque[Event] = deque(maxlen=700)
+    with Guard(interval=None) as g:
+        for i in range(16):
+            recent.extend(Event(i * 25 + k) for k in range(25))
+            g.sample()
+        text = g.report().to_text()
+    assert "not a leak while below its cap: type " in text
+    assert "held by collections.deque (maxlen=700)" in text

@@ -25,7 +25,7 @@ from leakguard._evidence.memory import SITE_LIMIT, MemoryLines, noted
 from leakguard._evidence.resources import for_resource
 from leakguard._evidence.rules import ignored
 from leakguard._evidence.signature import signature
-from leakguard._heap.bounds import bounded_holders
+from leakguard._heap.bounds import BOUND_SECONDS, bounded_holders
 from leakguard._heap.deepsize import DEEP_SIZE_NODES, deep_size, measure_for_report
 from leakguard._heap.packages import warm as warm_packages
 from leakguard._heap.paths import find_container, iter_instances, retention_path
@@ -38,9 +38,6 @@ __all__ = ["DEEP_SIZE_NODES", "Evidence", "deep_size", "newest_items"]
 
 SAMPLE = 16
 """Newest instances (or container items) looked at per suspect."""
-
-BOUND_SECONDS = 0.5
-"""The most the search for capped holders may take (see :mod:`leakguard._heap.bounds`)."""
 
 PATH_TRIES = 3
 """Instances whose retention path is searched before giving up on a suspect."""

@@ -16,6 +16,7 @@ from collections.abc import Sequence
 
 from leakguard._evidence.rules import ignored
 from leakguard._evidence.signature import signature
+from leakguard._heap.bounds import BOUND_SECONDS, capped_lines
 from leakguard._heap.tracing import TraceWindow
 from leakguard._model.options import Options
 from leakguard._model.suspect import Site, Suspect
@@ -29,6 +30,9 @@ SITE_BYTES = 256 * 1024
 SITE_SHARE = 0.1
 """A line that holds this share of a memory suspect's growth explains it."""
 """Live bytes born in the window that make a line a ``site`` suspect even as one block."""
+
+CAPPED_SHARE = 0.5
+"""A growing line whose live blocks are at least this share held by capped caches churns."""
 
 MEMORY_TRACE_FACTOR = 2
 """Times ``trace_samples`` a window may stay open while no line of a memory suspect grew."""
@@ -71,13 +75,25 @@ class MemoryLines:
         return self.lines(s, deadline)
 
     def lines(self, s: Suspect, deadline: float, index: int | None = None) -> list[Suspect]:
-        """The suspect with its top lines, and a ``site`` suspect for each line that grew."""
+        """The suspect with its top lines, and a ``site`` suspect for each line that grew.
+
+        A line whose live blocks are mostly (``CAPPED_SHARE``) objects kept by a capped
+        ``deque`` or ``lru_cache`` is a bounded cache churning, not growth: it stays among
+        the suspect's lines, with a note, but is no ``site`` suspect.
+        """
         lines = self.window.growing_lines(None, SITE_LIMIT, deadline=deadline)
         found = [dataclasses.replace(s, sites=tuple(lines))]
-        for site in lines[:3]:
-            # One growing buffer is one block: bytes count as much as blocks.
-            if _explains(site, s):
-                found.append(site_suspect(s, site, index))
+        explaining = [site for site in lines[:3] if _explains(site, s)]
+        seconds = max(0.0, min(BOUND_SECONDS, deadline - time.monotonic()))
+        capped = capped_lines([(x.filename, x.lineno) for x in explaining], seconds=seconds)
+        notes = []
+        for site in explaining:
+            held, bound = capped.get((site.filename, site.lineno), (0, None))
+            if bound is not None and held >= CAPPED_SHARE * site.count:
+                notes.append(f"{site.filename}:{site.lineno}: {held} objects held by {bound}")
+                continue
+            found.append(site_suspect(s, site, index))
+        found[0] = noted(found[0], notes)
         return found
 
     def late(self, index: int | None, reason: str) -> list[Suspect] | None:

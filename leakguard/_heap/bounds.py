@@ -33,9 +33,13 @@ from typing import Any
 
 from leakguard._census.safe import own_dict, referents, type_dict, type_mro, type_name
 from leakguard._heap.ownership import LEAKGUARD_DIR
+from leakguard._heap.tracing import object_frames
 from leakguard._model.suspect import Bound
 
-__all__ = ["CAP_NAMES", "MAX_DEPTH", "bound_of", "bounded_holders"]
+__all__ = ["BOUND_SECONDS", "CAP_NAMES", "MAX_DEPTH", "bound_of", "bounded_holders", "capped_lines"]
+
+BOUND_SECONDS = 0.5
+"""The most one search for capped holders may take (evidence's budget may cut it shorter)."""
 
 CAP_NAMES = frozenset({"maxsize", "max_size", "maxlen", "max_len", "capacity", "max_entries"})
 """Attribute names, stripped of leading underscores and name mangling, that hold a cap."""
@@ -142,7 +146,7 @@ def _length(obj: object) -> int | None:
 
 
 def bounded_holders(
-    objects: Sequence[object], *, seconds: float = 0.5, ignore: Iterable[int] = ()
+    objects: Sequence[object], *, seconds: float = BOUND_SECONDS, ignore: Iterable[int] = ()
 ) -> tuple[Bound, ...]:
     """The capped holders of ``objects``, when every route up from each of them ends at one.
 
@@ -256,3 +260,63 @@ def _child_of(ref: object, by_id: dict[int, object]) -> object | None:
         if hit is not None:
             return hit
     return None
+
+
+Line = tuple[str, int]
+
+
+def capped_lines(
+    lines: Iterable[Line], *, seconds: float = BOUND_SECONDS
+) -> dict[Line, tuple[int, Bound]]:
+    """Of these allocation lines, how many of the traced objects born on each are held by a
+    capped ``deque`` or ``lru_cache``, and one such holder.
+
+    A bounded cache that churns keeps only young entries, so while tracemalloc is on
+    the line that makes them looks like a growing line: its live traced blocks climb
+    to the cache's size. Reads the tracebacks of the items of every capped deque and
+    ``lru_cache`` (one pass over the tracked objects, then at most their caps); must
+    run while tracing.
+
+    Args:
+        lines: (filename, lineno) lines that grew in the trace window.
+        seconds: time budget; past it, what was counted so far is returned.
+
+    Returns:
+        line -> (objects born there that capped holders keep, one of those holders).
+    """
+    wanted = set(lines)
+    found: dict[Line, tuple[int, Bound]] = {}
+    if not wanted:
+        return found
+    deadline = time.monotonic() + seconds
+    objects = gc.get_objects()
+    try:
+        for holder in objects:
+            tp = type(holder)
+            if tp is not _LRU_WRAPPER and not issubclass(tp, deque):
+                continue
+            bound = bound_of(holder)
+            if not isinstance(bound, Bound) or time.monotonic() > deadline:
+                continue
+            for item in _items(holder):
+                frames = object_frames(item)
+                line = frames[0] if frames else None
+                if line is not None and line in wanted:
+                    found[line] = (found.get(line, (0, bound))[0] + 1, bound)
+    finally:
+        del objects
+    return found
+
+
+def _items(holder: object) -> list[object]:
+    """What a capped holder keeps: a deque's items; an ``lru_cache``'s keys, results and the
+    link nodes of its cache dict (one block per entry, born on the caller's line)."""
+    items = referents(holder)
+    if type(holder) is not _LRU_WRAPPER:
+        return items
+    own = own_dict(holder)
+    size = _LRU_INFO(holder).currsize
+    for cache in items:
+        if type(cache) is dict and cache is not own and dict.__len__(cache) == size:
+            return [*items, *dict.values(cache)]
+    return items

@@ -46,6 +46,8 @@ def render_suspect(s: Suspect) -> list[str]:
         lines.append(f"    deep size ~{human(s.deep_size, 'bytes')}")
     if s.signature:
         lines.append(f"    signature {s.signature}")
+    for bound in s.bounds:
+        lines.append(f"    capped holder {bound}" + (" (full)" if bound.full else ""))
     lines.extend(f"    note: {note}" for note in s.notes)
     return lines
 
@@ -64,4 +66,9 @@ def render_text(report: Report) -> str:
         lines.extend(rest)
     if not report.suspects:
         lines.append("no leak suspected")
+    for s in report.resolved:
+        lines.append(f"withdrawn (stopped growing): {s.kind} {s.name} at {human(s.count, s.unit)}")
+    for s in report.bounded:
+        held = "; ".join(str(b) for b in s.bounds)
+        lines.append(f"not a leak while below its cap: {s.kind} {s.name}, held by {held}")
     return "\n".join(lines)
