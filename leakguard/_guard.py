@@ -14,9 +14,7 @@ from types import BuiltinFunctionType, FunctionType, MethodType, TracebackType
 from typing import Any, TypeVar
 
 from leakguard._census.census import take_census
-from leakguard._census.gcwatch import GcWatcher
-from leakguard._census.procmem import ProcessProbe
-from leakguard._census.resources import read_resources
+from leakguard._census.sample import CensusProbe, Probes
 from leakguard._config import resolve
 from leakguard._detect.book import Key
 from leakguard._evidence.pipeline import EvidenceSource, Pipeline
@@ -24,7 +22,7 @@ from leakguard._files.writer import GuardWriter
 from leakguard._forking import after_fork_in_child
 from leakguard._model.options import Options
 from leakguard._model.report import Report
-from leakguard._model.snapshot import Census, Snapshot
+from leakguard._model.snapshot import Snapshot
 from leakguard._model.suspect import Suspect
 from leakguard._render.text import describe
 from leakguard._watch import watched_counts
@@ -59,14 +57,13 @@ class Guard:
         interval: float | None = _UNSET,
         *,
         clock: Callable[[], float] = time.time,
-        census: Callable[[int], Census] = take_census,
+        census: CensusProbe = take_census,
         **options: Any,
     ) -> None:
         if interval is not _UNSET:
             options["interval"] = interval
         self.options: Options = resolve(options)
         self._clock = clock
-        self._census = census
         self._lock = threading.RLock()
         self._work_lock = threading.Lock()
         self._hooks: list[Hook] = []
@@ -77,8 +74,8 @@ class Guard:
         self._thread: threading.Thread | None = None
         self._retiring: threading.Thread | None = None
         self._stopping = threading.Event()
-        self._probe = ProcessProbe()
-        self._gc = GcWatcher()
+        self._probes = Probes(self.options.top_containers, census, self._census_failed)
+        self._gc = self._probes.gc
         self._pipe = Pipeline(self.options, self._new_evidence if self.options.evidence else None)
         self._files = GuardWriter.open(self.options, self._write_failed)
         self._reset()
@@ -236,9 +233,8 @@ class Guard:
     def _restore(self) -> None:
         """Leave the interpreter as the guard found it (callers hold ``_state``)."""
         with self._lock:
-            self._gc.uninstall()
+            self._probes.close()
             self._pipe.close()
-            self._probe.close()
 
     def __enter__(self) -> Guard:
         if self.options.interval is not None:
@@ -258,30 +254,15 @@ class Guard:
     # -- sampling -----------------------------------------------------------
 
     def _take(self, index: int) -> Snapshot:
-        """Read every probe and the census into one snapshot.
+        return self._probes.read(index, self._clock, self._work_done, watched_counts)
 
-        Process memory is read first: what the census itself costs (its object list,
-        the arenas it keeps busy while the program allocates) never feeds the memory
-        series it is meant to judge.
-        """
-        process = self._probe.read()
-        try:
-            census: Census | None = self._census(self.options.top_containers)
-        except Exception:  # MemoryError in a starving process: skip the census, not the sample
-            self._failures += 1
-            if self._failures <= 3:
-                log.exception("leakguard: census failed; this sample has process signals only")
-            census = None
-        return Snapshot(
-            index=index,
-            time=self._clock(),
-            work=self._work,
-            census=census,
-            process=process,
-            gc=self._gc.read(),
-            resources=read_resources(census),
-            watched=watched_counts(),
-        )
+    def _work_done(self) -> int:
+        return self._work
+
+    def _census_failed(self) -> None:
+        self._failures += 1
+        if self._failures <= 3:
+            log.exception("leakguard: census failed; this sample has process signals only")
 
     def _evaluate(self) -> Snapshot:
         index = self._index
