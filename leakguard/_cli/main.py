@@ -16,6 +16,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import NoReturn
 
+from leakguard._model.options import shown
+
 EXIT_OK = 0
 EXIT_FOUND = 1
 EXIT_BAD_INPUT = 2
@@ -35,24 +37,40 @@ class Parser(argparse.ArgumentParser):
         raise BadInput(f"{self.prog}: {message}")
 
 
-def _positive_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"must be > 0, got {text!r}")
-    return value
+def _seconds(most: float) -> Callable[[str], float]:
+    """A number of seconds > 0 and <= ``most``: every wait the command makes ends."""
+
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a number, got {shown(text)}") from None
+        if not 0 < value <= most:
+            raise argparse.ArgumentTypeError(f"must be > 0 and <= {most:g}, got {shown(text)}")
+        return value
+
+    return parse
 
 
-def _count(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be >= 0, got {text!r}")
-    return value
+def _count(most: int) -> Callable[[str], int]:
+    """A whole number from 0 to ``most``."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(
+                f"expected a whole number, got {shown(text)}"
+            ) from None
+        if not 0 <= value <= most:
+            raise argparse.ArgumentTypeError(f"must be >= 0 and <= {most}, got {shown(text)}")
+        return value
+
+    return parse
+
+
+PID_MAX = 2**31 - 1  # pid_t
+DOCTOR_SECONDS = 3600.0
 
 
 def build_parser() -> Parser:
@@ -73,7 +91,7 @@ def build_parser() -> Parser:
         description="Run a Python program in this process under a Guard sampling on a thread.",
     )
     run.add_argument(
-        "--interval", type=_positive_float, default=1.0, help="seconds between samples"
+        "--interval", type=_seconds(86400), default=1.0, help="seconds between samples"
     )
     run.add_argument(
         "--html", type=Path, help="write the HTML report here at exit and on each leak"
@@ -94,22 +112,27 @@ def build_parser() -> Parser:
         "source", type=Path, help="a snapshot directory, snapshot file or report file"
     )
     report.add_argument("-o", "--output", type=Path, help="write .html or .json (default: text)")
-    report.add_argument("--pid", type=_count, help="the process to read from a shared directory")
+    report.add_argument(
+        "--pid", type=_count(PID_MAX), help="the process to read from a shared directory"
+    )
     _format_option(report)
     diff = commands.add_parser("diff", help="compare two snapshot or report files")
     diff.add_argument("old", type=Path)
     diff.add_argument("new", type=Path)
     diff.add_argument(
         "--fail-on-growth",
-        type=_count,
+        type=_count(2**63 - 1),
         metavar="N",
         help="exit 1 when a type or site grew by more than N",
     )
     _format_option(diff)
     doctor = commands.add_parser("doctor", help="check system memory, the cgroup and OOM kills")
-    doctor.add_argument("--pid", type=_count, help="also watch this process's RSS")
+    doctor.add_argument("--pid", type=_count(PID_MAX), help="also watch this process's RSS")
     doctor.add_argument(
-        "--seconds", type=_positive_float, default=5.0, help="how long to watch the RSS"
+        "--seconds",
+        type=_seconds(DOCTOR_SECONDS),
+        default=5.0,
+        help="how long to watch the RSS (at most an hour)",
     )
     _format_option(doctor)
     return parser
@@ -208,6 +231,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:
         _silence_stdout()
         return EXIT_CLOSED_PIPE
+    except OSError as exc:  # a path the checks did not foresee (too long, a loop, gone)
+        name = exc.filename
+        name = os.fsdecode(name) if isinstance(name, (str, bytes)) else name
+        where = f": {shown(name, 200)}" if name is not None else ""
+        print(f"leakguard{where}: {exc.strerror or exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
     return code
 
 

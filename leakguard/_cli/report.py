@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from leakguard._cli.main import EXIT_FOUND, EXIT_OK, BadInput
+from leakguard._cli.output import check_output, write_output
 from leakguard._config import resolve
 from leakguard._evidence.pipeline import replay
 from leakguard._evidence.rules import OWN_MODULES
@@ -15,7 +16,6 @@ from leakguard._evidence.saved import SavedEvidence
 from leakguard._files.jsonschema import document
 from leakguard._files.store import (
     REPORT_SUFFIX,
-    atomic_write,
     dumps,
     file_pid,
     list_files,
@@ -67,8 +67,7 @@ def report(args: argparse.Namespace) -> int:
     if out is not None:
         if out.suffix.lower() not in FORMATS:
             raise BadInput(f"leakguard report: -o {out}: unknown format (use .html or .json)")
-        if not out.parent.is_dir():
-            raise BadInput(f"leakguard report: -o {out}: directory {out.parent} does not exist")
+        check_output(out, "-o", "report")
     if args.source.is_dir() and args.pid is None and len(pids(args.source)) > 1:
         others = ", ".join(map(str, pids(args.source)))
         print(
@@ -83,10 +82,12 @@ def report(args: argparse.Namespace) -> int:
         print(dumps(rep.to_dict()).decode())
     elif out is None:
         print(rep.to_text())
-    elif out.suffix.lower() == ".html":
-        atomic_write(out, rep.to_html().encode())
     else:
-        atomic_write(out, dumps(rep.to_dict()))
+        html = out.suffix.lower() == ".html"
+        data = rep.to_html().encode() if html else dumps(rep.to_dict())
+        failed = write_output(out, data, "-o", "report")
+        if failed:
+            raise BadInput(failed)
     return EXIT_OK
 
 

@@ -22,8 +22,9 @@ from types import TracebackType
 from typing import Any, TextIO
 
 from leakguard._cli.main import BadInput
+from leakguard._cli.output import check_output, write_output
 from leakguard._evidence.audit import take_audit
-from leakguard._files.store import atomic_write, dumps
+from leakguard._files.store import dumps
 from leakguard._guard import Guard
 from leakguard._heap.ownership import LEAKGUARD_DIR
 from leakguard._heap.packages import package_of
@@ -33,19 +34,18 @@ from leakguard._model.report import Report
 from leakguard._render.text import human
 
 
-def check_output(path: Path | None, flag: str) -> None:
-    """Refuse an output file whose directory does not exist, before anything runs."""
-    if path is not None and not path.parent.is_dir():
-        raise BadInput(f"leakguard run: {flag} {path}: directory {path.parent} does not exist")
-
-
 def _path0(script: str | None) -> str:
     """``sys.path[0]`` as ``python script.py`` (its directory) or ``python -m`` (cwd) sets it."""
     return os.path.dirname(os.path.abspath(script)) if script is not None else os.getcwd()
 
 
 def _check_target(script: str | None, module: str | None) -> None:
-    if script is not None and not os.path.isfile(script):
+    if script is not None and os.path.isdir(script):
+        if not os.path.isfile(os.path.join(script, "__main__.py")):
+            raise BadInput(f"leakguard run: {script}: is a directory without a __main__.py")
+    elif script is not None and not os.path.isfile(script):
+        if os.path.exists(script):
+            raise BadInput(f"leakguard run: {script}: not a regular file")
         raise BadInput(f"leakguard run: {script}: no such file")
     if module is not None:
         # The console script's sys.path[0] is its bin directory: look where the
@@ -157,13 +157,27 @@ def _preload(html: bool) -> None:
 
 
 def write_reports(
-    report: Report, html: Path | None, json_path: Path | None, audit: Audit | None = None
+    report: Report,
+    html: Path | None,
+    json_path: Path | None,
+    audit: Audit | None = None,
+    console: Console | None = None,
 ) -> None:
-    """Write the HTML and JSON reports, atomically, mode 0600."""
-    if html is not None:
-        atomic_write(html, report.to_html(audit).encode())
-    if json_path is not None:
-        atomic_write(json_path, dumps(report.to_dict()))
+    """Write the HTML and JSON reports, atomically, mode 0600.
+
+    A write that fails is one line on stderr: it never changes the program's exit code.
+    """
+    for flag, path in (("--html", html), ("--json", json_path)):
+        if path is None:
+            continue
+        data = report.to_html(audit).encode() if flag == "--html" else dumps(report.to_dict())
+        failed = write_output(path, data, flag, "run")
+        if failed:
+            (console.say if console is not None else _stderr)(failed)
+
+
+def _stderr(line: str) -> None:
+    print(line, file=sys.stderr)
 
 
 def _outside_us(tb: TracebackType | None) -> TracebackType | None:
@@ -236,8 +250,8 @@ def run(
     args: argparse.Namespace, script: str | None, module: str | None, program: list[str]
 ) -> int:
     """``leakguard run``: the program's exit code; bad input raises :class:`BadInput`."""
-    check_output(args.html, "--html")
-    check_output(args.json, "--json")
+    check_output(args.html, "--html", "run")
+    check_output(args.json, "--json", "run")
     _check_target(script, module)
     options: dict[str, Any] = {"log": False}
     if args.snapshot_dir is not None:
@@ -252,7 +266,7 @@ def run(
     @guard.on_leak
     def announce(report: Report) -> None:
         console.say("leakguard: new leak suspected\n" + report.to_text())
-        write_reports(report, args.html, args.json)
+        write_reports(report, args.html, args.json, console=console)
 
     status = StatusLine(guard, console, every=min(args.interval, 1.0)) if console.live else None
     guard.start()
@@ -271,5 +285,5 @@ def run(
     console.say("leakguard: report at exit\n" + report.to_text())
     if audit is not None:
         console.say("leakguard: audit at exit\n" + audit.to_text())
-    write_reports(report, args.html, args.json, audit)
+    write_reports(report, args.html, args.json, audit, console)
     return code

@@ -12,7 +12,10 @@ import typing
 from collections.abc import Mapping
 from typing import Any, TypeVar
 
+from leakguard._model.options import shown
+
 T = TypeVar("T")
+_INT64 = (-(2**63), 2**63 - 1)
 
 
 class _Bad(Exception):
@@ -112,15 +115,18 @@ def _decode_optional(args: tuple[Any, ...], value: object, path: str) -> Any:
 def _decode_literal(args: tuple[Any, ...], value: object, path: str) -> Any:
     if value not in args:
         allowed = ", ".join(map(repr, args))
-        raise _Bad(path, f"expected one of {allowed}, got {value!r}")
+        raise _Bad(path, f"expected one of {allowed}, got {shown(value)}")
     return value
 
 
 def _decode_scalar(tp: Any, value: object, path: str) -> Any:
     # bool is an int in Python but never a count in a leakguard file.
-    if tp is float and isinstance(value, (int, float)) and not isinstance(value, bool):
-        return float(value)
-    if tp is int and isinstance(value, int) and not isinstance(value, bool):
+    if isinstance(value, int) and not isinstance(value, bool) and tp in (int, float):
+        # Counts land in 64-bit arrays and C sizes: a bigger one would fail later, unnamed.
+        if not _INT64[0] <= value <= _INT64[1]:
+            raise _Bad(path, "integer out of range (must fit in 64 bits)")
+        return float(value) if tp is float else value
+    if tp is float and isinstance(value, float):
         return value
     if tp in (str, bool) and isinstance(value, tp):
         return value

@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from leakguard._files.safeio import read_capped
 from leakguard._files.schema import decode, encode
 from leakguard._model.report import SCHEMA_VERSION, Report
 from leakguard._model.snapshot import Snapshot
@@ -27,6 +28,7 @@ SNAPSHOT_SUFFIX = ".snapshot.json"
 REPORT_SUFFIX = ".report.json"
 # <UTC time>-<pid>-<sequence>.<kind>.json: the name sorts by time, then by writer.
 _NAME = re.compile(r"^(\d{8}T\d{6}\.\d{6}Z)-(\d+)-(\d{6})\.(snapshot|report)\.json$")
+_TEMP_STEM = 160  # target characters kept in a temporary's name: + pid, random, .tmp < 255
 _TEMP = re.compile(r"^\..+\.(\d+)\.[^.]+\.tmp$")
 
 
@@ -102,12 +104,17 @@ def load_report(path: str | os.PathLike[str]) -> Report:
 def read_json(path: str | os.PathLike[str]) -> object:
     """Parse a JSON file.
 
+    Only a regular file of at most :data:`MAX_FILE_BYTES` is read: a FIFO, a device or
+    a huge file is refused at once, never waited on or read whole.
+
     Raises:
-        ValueError: ``"<path>: <what is wrong>"`` when it is missing, unreadable or not JSON.
+        ValueError: ``"<path>: <what is wrong>"`` when it is missing, unreadable, not a
+            regular file, too big, or not JSON.
     """
     try:
-        with open(path, "rb") as f:
-            return json.loads(f.read())
+        return json.loads(read_capped(path))
+    except RecursionError:
+        raise ValueError(f"{os.fspath(path)}: not valid JSON: nested too deeply") from None
     except FileNotFoundError:
         raise ValueError(f"{os.fspath(path)}: no such file") from None
     except IsADirectoryError:
@@ -133,8 +140,9 @@ def atomic_write(path: str | os.PathLike[str], data: bytes) -> None:
         OSError: the directory is missing or not writable, the disk is full...
     """
     target = Path(path)
+    # The temporary name must fit NAME_MAX (255) whatever the target's length.
     fd, tmp = tempfile.mkstemp(
-        dir=target.parent, prefix=f".{target.name}.{os.getpid()}.", suffix=".tmp"
+        dir=target.parent, prefix=f".{target.name[:_TEMP_STEM]}.{os.getpid()}.", suffix=".tmp"
     )
     try:
         with os.fdopen(fd, "wb") as f:
