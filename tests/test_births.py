@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from leakguard._repeat.births import Births
+from leakguard._repeat.engine import RepeatOptions, Repetition
 
 
 class Token:
@@ -50,3 +51,20 @@ def test_an_object_alive_at_every_census_stays_its_runs_survivor():
     alive = {id(t) for t in held}
     assert births.survivors(NAME, alive) == [1, 1, 1]
     assert births.of([NAME])[NAME] == alive
+
+
+def test_objects_the_cleanup_frees_and_new_ones_at_their_addresses_are_no_leak():
+    """Growth the cleanup releases stays released when new objects of its type reuse its ids."""
+    held: list[Token] = []
+    reborn: list[Token] = []
+    misses: list[Token] = []
+    rep = Repetition(RepeatOptions())
+    rep.start()
+    held.append(Token(0))
+    rep.repeat(lambda: held.append(Token(0)))
+    while held:  # the cleanup: each freed object's address goes to a new Token
+        reborn.append(_reborn_at(id(held.pop()), misses))
+    misses.clear()
+    verdict = rep.verdict()
+    assert not verdict.leaked, verdict.growths
+    assert rep.record.pins == {}

@@ -27,7 +27,9 @@ _TYPE: dict[str, Any] = {
     name: vars(type)[name]
     for name in ("__dict__", "__mro__", "__flags__", "__name__", "__qualname__", "__module__")
 }
-_SIZES: dict[str, Any] = {name: vars(type)[name] for name in ("__dictoffset__", "__basicsize__")}
+_SIZES: dict[str, Any] = {
+    name: vars(type)[name] for name in ("__dictoffset__", "__basicsize__", "__weakrefoffset__")
+}
 
 
 def type_name(tp: type) -> str:
@@ -77,6 +79,11 @@ def type_flags(tp: type) -> int:
 def type_dictoffset(tp: type) -> int:
     """A class's ``tp_dictoffset``: 0 when its instances have no ``__dict__``."""
     return int(_SIZES["__dictoffset__"].__get__(tp, type))
+
+
+def type_weakrefoffset(tp: type) -> int:
+    """A class's ``tp_weaklistoffset``: 0 when its instances take no weak reference."""
+    return int(_SIZES["__weakrefoffset__"].__get__(tp, type))
 
 
 def type_basicsize(tp: type) -> int:

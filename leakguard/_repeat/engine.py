@@ -39,7 +39,14 @@ from leakguard._repeat.evidence import (
 )
 from leakguard._repeat.judge import Record, confirm, once_verdict
 from leakguard._repeat.options import RepeatOptions
-from leakguard._repeat.probe import Freezer, Sample, instances, settled_blocks, take_sample
+from leakguard._repeat.probe import (
+    Freezer,
+    Sample,
+    instances,
+    pin,
+    settled_blocks,
+    take_sample,
+)
 from leakguard._repeat.verdict import Growth, RepeatFailed, Verdict
 
 __all__ = [
@@ -144,6 +151,7 @@ class Repetition:
         """Stop tracing and thaw the heap if this check did either; safe to call twice."""
         self._window.close()
         self._freezer.thaw()
+        self.record.pins = {}
         if self.phase is not Phase.JUDGED:
             self._to(Phase.JUDGED)
 
@@ -268,11 +276,14 @@ class Repetition:
         The cleanup (a test's fixture teardown) must see neither leakguard's tracing
         nor its frozen heap. Untracked objects born on the lines whose memory grew
         are found by holder first, while their tracebacks can be read, so that the
-        verdict can tell if the cleanup released them.
+        verdict can tell if the cleanup released them. The suspects of growing types
+        are pinned by weak reference, so that one the cleanup frees is not taken for
+        a survivor when a new object of its type takes its address.
         """
         rec = self.record
         memory = any(kind == "memory" for kind, _ in rec.growing())
         self._freezer.thaw()
+        rec.pins = pin(rec.ids)
         if memory and rec.lines and self._window.is_open:
             rec.holders = born_holders({(s.filename, s.lineno) for s in rec.lines})
         self._window.close()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import fnmatch
 import gc
+import weakref
 
 from leakguard._evidence.rules import ignored
 from leakguard._evidence.signature import signature
@@ -16,7 +17,7 @@ from leakguard._model.suspect import Site
 from leakguard._repeat.births import Births
 from leakguard._repeat.evidence import cached_only, retention_path, still_held, with_packages
 from leakguard._repeat.options import RepeatOptions
-from leakguard._repeat.probe import Freezer, Sample, ids_of, instances, take_sample
+from leakguard._repeat.probe import Freezer, Sample, ids_of, instances, take_sample, unpinned
 from leakguard._repeat.rank import is_user_type, rank
 from leakguard._repeat.verdict import Growth, Verdict
 
@@ -40,6 +41,8 @@ class Record:
         # (run, type name) -> ids packed in bytes: nothing the census would count.
         self.births = Births()
         self.holders: dict[tuple[int, int], tuple[str, int]] | None = None
+        # id -> weak reference to the suspect it named before the caller's cleanup.
+        self.pins: dict[int, weakref.ref[object]] = {}
 
     def abandon(self, why: str) -> None:
         """Repetition failed: the check falls back to judging a single run."""
@@ -127,6 +130,8 @@ def confirm(rec: Record, freezer: Freezer) -> Verdict:
     now = take_sample(census=False)
     # One pass over the heap finds the live objects of every growing type.
     alive = ids_of([name for kind, name in growing if kind == "type"])
+    # An id whose pinned object died in the cleanup names a newer object now.
+    alive = {name: unpinned(ids, rec.pins) for name, ids in alive.items()}
     found = (_confirmed(rec, key, now, alive.get(key[1], set())) for key in growing)
     growths = [g for g in found if g is not None]
     if any(g.kind == "type" for g in growths):

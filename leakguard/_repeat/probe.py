@@ -13,11 +13,12 @@ import gc
 import sys
 import threading
 import warnings
-from collections.abc import Iterable
+import weakref
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from leakguard._census.resources import count_fds
-from leakguard._census.safe import type_name
+from leakguard._census.safe import type_name, type_weakrefoffset
 
 
 class Freezer:
@@ -141,6 +142,47 @@ def ids_of(names: Iterable[str]) -> dict[str, set[int]]:
     finally:
         del objects
     return found
+
+
+def pin(ids: Mapping[str, set[int]]) -> dict[int, weakref.ref[object]]:
+    """Weak references to the live objects of the named types whose id is in ``ids``.
+
+    Made before the caller's cleanup, read after it (:func:`unpinned`): an object
+    the cleanup freed has a dead reference, even when a new object of its type
+    took its address meanwhile. Objects whose type takes no weak reference (dict,
+    list, tuple, slotted classes) are left out and judged by id. One heap pass.
+    """
+    pins: dict[int, weakref.ref[object]] = {}
+    wanted = {name: got for name, got in ids.items() if got}
+    if not wanted:
+        return pins
+    named: dict[int, str] = {}
+    objects = gc.get_objects()
+    try:
+        for obj in objects:
+            tp = type(obj)
+            name = named.get(id(tp)) or named.setdefault(id(tp), type_name(tp))
+            got = wanted.get(name)
+            if got is not None and id(obj) in got and type_weakrefoffset(tp):
+                pins[id(obj)] = weakref.ref(obj)
+    finally:
+        del objects
+    return pins
+
+
+def unpinned(alive: set[int], pins: Mapping[int, weakref.ref[object]]) -> set[int]:
+    """The ids in ``alive`` that still name the object :func:`pin` saw (or were not pinned)."""
+    out = set()
+    for key in alive:
+        ref = pins.get(key)
+        if ref is None:
+            out.add(key)
+            continue
+        obj = ref()
+        if obj is not None and id(obj) == key:
+            out.add(key)
+        del obj
+    return out
 
 
 def instances(name: str, ids: set[int], limit: int) -> list[object]:
