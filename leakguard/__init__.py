@@ -7,7 +7,7 @@ The public names are re-exported here from private modules; see the docs.
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # for type checkers and the API reference; at run time, see __getattr__
-    from leakguard._api import current, on_leak, on_resolved, start, stop, tick
+    from leakguard._api import current, on_leak, on_limit, on_resolved, start, stop, tick
     from leakguard._census.census import take_census
     from leakguard._evidence.audit import audit
     from leakguard._evidence.graph import graph
@@ -51,6 +51,7 @@ _LAZY = {
     "graph": "leakguard._evidence.graph",
     "load_report": "leakguard._files.store",
     "on_leak": "leakguard._api",
+    "on_limit": "leakguard._api",
     "on_resolved": "leakguard._api",
     "register_metrics": "leakguard._integrations.metrics",
     "start": "leakguard._api",
@@ -85,6 +86,7 @@ __all__ = [
     "graph",
     "load_report",
     "on_leak",
+    "on_limit",
     "on_resolved",
     "register_metrics",
     "start",

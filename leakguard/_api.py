@@ -1,4 +1,5 @@
-"""The process-wide guard: ``start()``, ``stop()``, ``on_leak()``, ``on_resolved()``, ``tick()``."""
+"""The process-wide guard: ``start()``, ``stop()``, ``on_leak()``, ``on_resolved()``,
+``on_limit()``, ``tick()``."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ _lock = threading.Lock()
 _guard: Guard | None = None
 _hooks: list[Hook] = []
 _resolved_hooks: list[Hook] = []
+_limit_hooks: list[Hook] = []
 
 log = logging.getLogger("leakguard")
 
@@ -50,6 +52,8 @@ def start(**options: Any) -> Guard:
             guard.on_leak(hook)
         for hook in _resolved_hooks:
             guard.on_resolved(hook)
+        for hook in _limit_hooks:
+            guard.on_limit(hook)
         guard.start()
         _guard = guard
         return guard
@@ -76,6 +80,15 @@ def on_resolved(hook: H) -> H:
     ``report.resolved`` lists the withdrawn suspects.
     """
     return _register(hook, "on_resolved", _resolved_hooks)
+
+
+def on_limit(hook: H) -> H:
+    """Register ``hook(report)`` for process memory crossing ``memory_limit``.
+
+    The same contract as :func:`on_leak`; called after the report and snapshot are
+    saved and before ``memory_limit_action="exit"`` sends SIGTERM.
+    """
+    return _register(hook, "on_limit", _limit_hooks)
 
 
 def _register(hook: H, what: str, hooks: list[Hook]) -> H:

@@ -13,6 +13,7 @@ import dataclasses
 import logging
 import math
 import os
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -82,8 +83,70 @@ def _number(name: str, value: float) -> float:
     return float(value)
 
 
+_UNITS = {"": 1, "b": 1, "k": 1000, "kb": 1000, "m": 1000**2, "mb": 1000**2, "g": 1000**3,
+          "gb": 1000**3, "t": 1000**4, "tb": 1000**4, "kib": 1024, "mib": 1024**2,
+          "gib": 1024**3, "tib": 1024**4}  # fmt: skip
+_SIZE = re.compile(r"([0-9]+(?:\.[0-9]*)?|\.[0-9]+)\s*([a-z]*)")
+_ACTIONS = ("report", "exit")
+
+
+def memory_limit(value: object) -> int | float | None:
+    """``memory_limit`` as bytes (an int) or a fraction of the cgroup limit (a float).
+
+    Accepts None, an int (bytes), a float in (0, 1] (a fraction), or a string:
+    ``"1.5GiB"``, ``"800MB"``, ``"2000000000"`` (bytes) or ``"0.9"`` (a fraction);
+    ``"none"``/``"off"`` turn it off.
+    """
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        raise TypeError("expected bytes (an int or a string such as '1.5GiB') or a fraction")
+    if isinstance(value, str):
+        return _size(value.strip().lower())
+    if isinstance(value, int):
+        if not 0 < value <= _BYTES:
+            raise ValueError(f"bytes must be between 1 and 2**63 - 1, got {shown(value)}")
+        return value
+    if isinstance(value, float):
+        if not 0 < value <= 1:
+            raise ValueError(f"a fraction of the cgroup limit must be in (0, 1], got {value!r}")
+        return value
+    raise TypeError(f"expected bytes or a fraction, got {type(value).__name__}")
+
+
+def _size(text: str) -> int | float | None:
+    if text in _NONE:
+        return None
+    m = _SIZE.fullmatch(text)
+    if m is None or m.group(2) not in _UNITS:
+        raise ValueError(
+            "expected bytes such as '1.5GiB', '800MB' or '2000000000', or a fraction such as '0.9'"
+        )
+    number, unit = m.groups()
+    if not unit and "." in number:
+        return memory_limit(float(number))  # a fraction
+    size = float(number) * _UNITS[unit] if "." in number else int(number) * _UNITS[unit]
+    if not 0 < size <= _BYTES:
+        raise ValueError(f"bytes must be between 1 and 2**63 - 1, got {shown(text)}")
+    return int(size)
+
+
+def limit_action(value: object) -> str:
+    """``memory_limit_action``: one of ``report`` or ``exit``."""
+    if not isinstance(value, str):
+        raise TypeError(f"expected a string, got {type(value).__name__}")
+    if value.strip().lower() not in _ACTIONS:
+        raise ValueError(f"expected one of {', '.join(_ACTIONS)}, got {shown(value)}")
+    return value.strip().lower()
+
+
+_SPECIAL = {"memory_limit": memory_limit, "memory_limit_action": limit_action}
+
+
 def _parse(name: str, text: str) -> Any:
     """Parse a (non-empty, stripped) environment string into the option's type."""
+    if name in _SPECIAL:
+        return _SPECIAL[name](text)
     if name == "ignore":
         return tuple(p.strip() for p in text.split(",") if p.strip())
     if name in ("interval", "snapshot_dir") and text.lower() in _NONE:
@@ -116,6 +179,8 @@ def _path(value: str) -> str:
 def _coerce(name: str, value: Any) -> Any:
     """Check a keyword argument's type, accepting ints where floats are expected."""
     default = _FIELDS[name].default
+    if name in _SPECIAL:
+        return _SPECIAL[name](value)
     if name == "ignore":
         if isinstance(value, str):
             value = (value,)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 import logging
 import os
+import signal
 import threading
 import time
 from collections import deque
@@ -14,6 +15,7 @@ from types import BuiltinFunctionType, FunctionType, MethodType, TracebackType
 from typing import Any, TypeVar
 
 from leakguard._census.census import take_census
+from leakguard._census.limit import MemoryLimit
 from leakguard._census.sample import CensusProbe, Probes
 from leakguard._config import resolve
 from leakguard._detect.book import Key
@@ -24,7 +26,7 @@ from leakguard._model.options import Options
 from leakguard._model.report import Report
 from leakguard._model.snapshot import Snapshot
 from leakguard._model.suspect import Suspect
-from leakguard._render.text import describe
+from leakguard._render.text import describe, human, render_text
 from leakguard._watch import watched_counts
 
 log = logging.getLogger("leakguard")
@@ -38,6 +40,8 @@ _KEEP_SNAPSHOTS = 60
 _MAX_WAIT = 3600.0
 # stop() joins the thread this long at most, so that it returns within one second.
 _STOP_JOIN = 0.9
+# With a memory_limit, the wait between samples reads RSS this often (a few microseconds).
+_LIMIT_POLL = 0.1
 _local = threading.local()  # .sampler: set on a guard's own sampling thread
 
 
@@ -68,6 +72,7 @@ class Guard:
         self._work_lock = threading.Lock()
         self._hooks: list[Hook] = []
         self._resolved_hooks: list[Hook] = []
+        self._limit_hooks: list[Hook] = []
         # _state guards the thread's life: which thread samples (_thread), which one was
         # told to stop but still finishes a sample (_retiring), and the restore on exit.
         self._state = threading.Lock()
@@ -78,6 +83,7 @@ class Guard:
         self._gc = self._probes.gc
         self._pipe = Pipeline(self.options, self._new_evidence if self.options.evidence else None)
         self._files = GuardWriter.open(self.options, self._write_failed)
+        self._limit = self._memory_limit()
         self._reset()
 
     def _reset(self) -> None:
@@ -116,6 +122,18 @@ class Guard:
         if not callable(hook):
             raise TypeError(f"leakguard: on_resolved() needs a callable, got {type(hook).__name__}")
         self._resolved_hooks.append(hook)
+        return hook
+
+    def on_limit(self, hook: H) -> H:
+        """Register ``hook(report)``, called when process memory crosses ``memory_limit``.
+
+        Called once per crossing, after the report and snapshot are saved and before
+        ``memory_limit_action="exit"`` stops the process. Same contract as
+        :meth:`on_leak`: on the sampling thread, a hook that raises is logged.
+        """
+        if not callable(hook):
+            raise TypeError(f"leakguard: on_limit() needs a callable, got {type(hook).__name__}")
+        self._limit_hooks.append(hook)
         return hook
 
     def tick(self, n: int = 1) -> None:
@@ -327,6 +345,42 @@ class Guard:
                 log.info("leakguard: no longer growing, withdrawn: %s %s", s.kind, s.name)
         _call(self._resolved_hooks, report, "on_resolved")
 
+    def _memory_limit(self) -> MemoryLimit | None:
+        option = self.options.memory_limit
+        limit = MemoryLimit.of(option, self._probes.process.read().cgroup_limit)
+        if option is not None and limit is None:
+            log.warning(
+                "leakguard: memory_limit=%s is a fraction of the cgroup limit, but this "
+                "process has none: the memory limit is off",
+                option,
+            )
+        return limit
+
+    def _check_limit(self) -> None:
+        """Between samples: past ``memory_limit``, save the evidence, then act."""
+        limit = self._limit
+        if limit is None:
+            return
+        rss = self._probes.process.read().rss
+        if not limit.crossed(rss):
+            return
+        log.error(
+            "leakguard: process memory %s is past memory_limit %s: saving the evidence%s",
+            human(rss, "bytes"),
+            human(limit.threshold, "bytes"),
+            ", then SIGTERM" if self.options.memory_limit_action == "exit" else "",
+        )
+        self.sample()  # the latest state, saved to snapshot_dir like every sample
+        with self._lock:
+            report = self._report(())
+        if self._files is not None:
+            self._files.report(report)
+        else:
+            log.error("leakguard: report at memory_limit:\n%s", render_text(report))
+        _call(self._limit_hooks, report, "on_limit")
+        if self.options.memory_limit_action == "exit":
+            os.kill(os.getpid(), signal.SIGTERM)
+
     # -- thread and fork ----------------------------------------------------
 
     def _run(self) -> None:
@@ -356,10 +410,12 @@ class Guard:
     def _sleep(self, delay: float, me: threading.Thread) -> bool:
         """Wait ``delay`` seconds (nan and negatives: none); False once this thread must end."""
         deadline = time.monotonic() + (delay if delay > 0 else 0.0)
+        step = _MAX_WAIT if self._limit is None else _LIMIT_POLL
         while not self._stopping.is_set():
             left = deadline - time.monotonic()
-            if not left > 0 or self._stopping.wait(min(left, _MAX_WAIT)):
+            if not left > 0 or self._stopping.wait(min(left, step)):
                 break
+            self._check_limit()
         with self._state:
             if self._thread is me and not self._stopping.is_set():
                 return True

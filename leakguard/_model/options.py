@@ -37,6 +37,12 @@ class Options:
         snapshot_dir: directory to write snapshots and reports to (None: no files).
         snapshot_keep: how many snapshot files to keep in ``snapshot_dir``.
         snapshot_max_bytes: how many bytes of snapshot files to keep in ``snapshot_dir``.
+        memory_limit: the last resort: process memory (RSS) past which the guard saves its
+            evidence, as bytes (an int) or as a fraction of the cgroup limit detected at
+            start (a float in (0, 1]); None: off.
+        memory_limit_action: what to do past ``memory_limit`` once the evidence is saved and
+            the ``on_limit`` hooks ran: ``"report"`` (nothing more) or ``"exit"`` (SIGTERM
+            to this process, so that its supervisor restarts it).
     """
 
     interval: float | None = 10.0
@@ -62,6 +68,8 @@ class Options:
     snapshot_dir: str | None = None
     snapshot_keep: int = 100
     snapshot_max_bytes: int = 64 * 1024 * 1024
+    memory_limit: int | float | None = None
+    memory_limit_action: str = "report"
 
 
 def shown(value: object, limit: int = 40) -> str:
