@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from leakguard._repeat.births import Births
 from leakguard._repeat.engine import RepeatOptions, Repetition
 
@@ -21,7 +23,8 @@ def _reborn_at(address: int, keep: list[Token]) -> Token:
         if id(token) == address:
             return token
         keep.append(token)
-    raise AssertionError("the allocator never reused the freed address")
+    # The allocator may hand the block to someone else first (it does on some versions).
+    pytest.skip("the allocator did not hand the freed address back to a new Token")
 
 
 def test_a_freed_object_whose_address_a_later_run_reuses_is_no_survivor_of_its_run():

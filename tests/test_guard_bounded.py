@@ -34,6 +34,21 @@ class Order:
         self.lines = [n]
 
 
+# Budgets no loaded machine runs out of: the evidence that finds a holder's bound is
+# time-boxed, and these tests are about what it finds, not how fast (CI runs -n auto).
+ROOMY = {"max_pause": 30.0, "evidence_seconds": 30.0}
+
+
+@pytest.fixture(autouse=True)
+def _roomy_bound_search(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Lift the 0.5 s cap of one search for capped holders, for the same reason."""
+    import leakguard._evidence.gather as gather
+    import leakguard._evidence.memory as memory
+
+    monkeypatch.setattr(gather, "BOUND_SECONDS", 30.0)
+    monkeypatch.setattr(memory, "BOUND_SECONDS", 30.0)
+
+
 def _names(guard: Guard) -> list[str]:
     return [s.name for s in guard.suspects()]
 
@@ -41,7 +56,7 @@ def _names(guard: Guard) -> list[str]:
 def test_a_deque_with_maxlen_filling_over_28_samples_is_never_reported() -> None:
     """deque(maxlen=700) filled 25 items a sample is held back, with its bound in the report."""
     recent: deque[Event] = deque(maxlen=700)
-    with Guard(interval=None) as g:
+    with Guard(interval=None, **ROOMY) as g:
         for i in range(34):
             recent.extend(Event(i * 25 + k) for k in range(25))
             g.tick(25)
@@ -73,7 +88,7 @@ def _babel_like(guard: Guard, samples: int, resolved: list[Report]) -> list[int]
 def test_a_filled_bounded_lru_cache_is_never_raised_with_evidence() -> None:
     """Babel's case, evidence on: the cache is read as capped at 1024 and never reported."""
     resolved: list[Report] = []
-    with Guard(interval=None) as g:
+    with Guard(interval=None, **ROOMY) as g:
         listed = _babel_like(g, 110, resolved)
     assert max(listed) == 0 and resolved == []
 
@@ -99,7 +114,7 @@ def test_growth_past_a_full_capped_holder_is_reported() -> None:
     """Orders in a deque(maxlen=100) that are also kept in a list climb past the cap: a leak."""
     recent: deque[Order] = deque(maxlen=100)
     kept: list[Order] = []
-    with Guard(interval=None) as g:
+    with Guard(interval=None, **ROOMY) as g:
         for i in range(40):
             for k in range(20):
                 order = Order(i * 20 + k)
@@ -115,7 +130,7 @@ def test_deep_size_and_count_follow_the_latest_sample() -> None:
     """A leak's deep size grows with its count after it was first measured."""
     kept: list[Order] = []
     # Budgets no loaded machine runs out of: the test is about what is measured, not when.
-    with Guard(interval=None, max_pause=30, evidence_seconds=30) as g:
+    with Guard(interval=None, **ROOMY) as g:
         sizes = []
         for i in range(36):
             kept.extend(Order(i * 50 + k) for k in range(50))
@@ -139,7 +154,7 @@ def test_on_resolved_needs_a_callable() -> None:
 def test_the_text_report_names_the_cap_of_a_held_climb() -> None:
     """A climb held back by deque(maxlen=700) is listed as no leak, with the deque's cap."""
     recent: deque[Event] = deque(maxlen=700)
-    with Guard(interval=None) as g:
+    with Guard(interval=None, **ROOMY) as g:
         for i in range(16):
             recent.extend(Event(i * 25 + k) for k in range(25))
             g.sample()
