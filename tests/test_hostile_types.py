@@ -161,3 +161,23 @@ def test_pytest_plugin_reports_the_leak_instead_of_internal_error(
     result.assert_outcomes(failed=1)
     assert "INTERNALERROR" not in result.stdout.str() + result.stderr.str()
     result.stdout.fnmatch_lines(["*test_keeps_orders leaked 1 Order per run*"])
+
+
+def test_the_search_for_capped_holders_never_compares_a_hostile_class() -> None:
+    """bound_of() on an instance of a class whose metaclass defines __eq__ runs none of it."""
+    from leakguard._heap.bounds import bound_of
+
+    calls: list[str] = []
+
+    class Meta(type):
+        def __eq__(cls, other: object) -> bool:
+            calls.append("eq")
+            raise RuntimeError("metaclass __eq__")
+
+        __hash__ = None  # type: ignore[assignment]
+
+    class Holder(metaclass=Meta):
+        pass
+
+    assert bound_of(Holder()) is None
+    assert calls == []

@@ -33,14 +33,15 @@ from leakguard._census.safe import (
     type_short_name,
 )
 from leakguard._evidence.rules import OWN_MODULES
+from leakguard._heap.bounds import bound_of
 from leakguard._heap.paths import find_container, retention_path
 from leakguard._model.audit import Audit, Holding, TypeRow
 from leakguard._model.owner import Owner, name_owner
 from leakguard._model.snapshot import Census
+from leakguard._model.suspect import Bound
 
 _LRU_WRAPPER: Any = functools._lru_cache_wrapper
 _LRU_INFO: Any = _LRU_WRAPPER.cache_info
-_DEQUE_MAXLEN: Any = collections.deque.maxlen
 # Exact types only, compared by identity (hashing a class may run its metaclass's code).
 _LENGTH: tuple[tuple[type, Any], ...] = (
     (dict, dict.__len__),
@@ -147,34 +148,28 @@ def _followed(census: Census, top: int, min_size: int, budget: _Budget) -> Itera
         try:
             path = retention_path(obj, seconds=share, notes=budget.notes) or ()
             yield Holding(
-                row.type, row.length, path, bound_of(obj), _flag_of(obj, row.length, min_size)
+                row.type, row.length, path, _limit(obj), _flag_of(obj, row.length, min_size)
             )
         finally:
             del obj
 
 
-def bound_of(obj: object) -> int | None:
-    """The most items ``obj`` can hold, read without running its code; None if unbounded."""
-    tp = type(obj)
-    if tp is _LRU_WRAPPER:
-        maxsize = _LRU_INFO(obj).maxsize
-        return None if maxsize is None else int(maxsize)
-    if tp is collections.deque:
-        maxlen = _DEQUE_MAXLEN.__get__(obj)
-        return None if maxlen is None else int(maxlen)
-    return None
+def _limit(obj: object) -> int | None:
+    """The most items ``obj`` can hold (see ``_heap.bounds``); None if it has no cap."""
+    bound = bound_of(obj)
+    return bound.limit if isinstance(bound, Bound) else None
 
 
 def _flag_of(obj: object, length: int, min_size: int, *, method: bool = False) -> str:
     """Why a container is worth a look: it cannot evict, or it is big where caches live."""
     tp = type(obj)
     if tp is _LRU_WRAPPER:
-        if bound_of(obj) is not None or not length:
+        if _limit(obj) is not None or not length:
             return ""
         return "unbounded cache on a method" if method or _on_method(obj) else "unbounded cache"
     if length < min_size:
         return ""
-    return "unbounded deque" if tp is collections.deque and bound_of(obj) is None else ""
+    return "unbounded deque" if tp is collections.deque and _limit(obj) is None else ""
 
 
 def _on_method(wrapper: object) -> bool:
@@ -203,7 +198,7 @@ def _flagged(min_size: int, main: dict[str, object] | None) -> Iterator[Holding]
             where = "module" if len(path) == 2 else "class"
             flag = f"big {where}-level {type_short_name(tp)}"
         if flag:
-            yield Holding(type_name(tp), length, path, bound_of(value), flag)
+            yield Holding(type_name(tp), length, path, _limit(value), flag)
 
 
 def _long_lived(

@@ -78,7 +78,7 @@ def bound_of(holder: object, child: object | None = None) -> Bound | str | None:
         if info.maxsize is None:
             return _UNCAPPED
         return Bound("functools.lru_cache", "maxsize", int(info.maxsize), int(info.currsize))
-    if issubclass(tp, _ROOTS) or tp in _SIZED:
+    if issubclass(tp, _ROOTS) or any(tp is t for t in _SIZED):  # `in` runs a metaclass __eq__
         return None
     if issubclass(tp, _SIZED):
         # A subclass of a builtin container that keeps its own cap (``class LRU(OrderedDict)``).
