@@ -9,12 +9,16 @@ from dataclasses import dataclass
 
 from leakguard._model.snapshot import Snapshot
 
+NATIVE_HEAP = "native heap"
+"""The series of bytes C code holds from ``malloc`` (``Process.native``)."""
+
 # Process-level series: (kind, name, unit) and how to read them from a snapshot.
 # The cgroup's usage is not among them: it counts every process in the cgroup,
 # so a neighbour's growth would be blamed on this one; reports still show it.
 _SIGNALS: tuple[tuple[str, str, str], ...] = (
     ("memory", "rss", "bytes"),
     ("memory", "blocks", "blocks"),
+    ("memory", NATIVE_HEAP, "bytes"),
     ("fds", "open fds", "fds"),
     ("threads", "threads", "threads"),
     ("tasks", "pending tasks", "tasks"),
@@ -28,6 +32,7 @@ def _signal_values(s: Snapshot) -> tuple[float | None, ...]:
     return (
         float(p.rss) if p.rss else None,
         float(p.blocks) if p.blocks else None,
+        None if p.native is None else float(p.native),
         None if r.fds < 0 else float(r.fds),
         float(r.threads),
         float(r.tasks_pending),

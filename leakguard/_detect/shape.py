@@ -37,6 +37,11 @@ interval) is taken for a filling cache in at most 5% of windows. A wrong veto on
 delays a leak by a sample; a missed deceleration is a false alarm, so the test leans
 toward vetoing."""
 
+MIN_SLOWDOWN = 0.1
+"""A fall of the fitted growth per unit of less than this share of its mean over the
+window is no deceleration, however significant: a steady C leak whose first interval
+was 10% bigger (a buffer's first page) is no filling cache."""
+
 LOAD_ALPHA = 0.005
 """Designed level of the load test: state that follows the work rate passes it (is
 kept as a leak) in at most 0.5% of windows under Gaussian noise."""
@@ -146,8 +151,20 @@ def is_decelerating(x: Sequence[float], units: Sequence[float] | None = None) ->
     rates = per_unit(x, units)
     if len(rates) < 5:
         return False
+    if _fitted_fall(rates) < MIN_SLOWDOWN * abs(sum(rates) / len(rates)):
+        return False
     t = _t_of_last(rates, [[float(i) for i in range(len(rates))]])
     return t is not None and t < -_t_critical(len(rates) - 2, DECELERATION_BETA)
+
+
+def _fitted_fall(rates: Sequence[float]) -> float:
+    """How much the least-squares line through ``rates`` falls from the first to the last."""
+    n = len(rates)
+    mid = (n - 1) / 2.0
+    mean = sum(rates) / n
+    spread = sum((i - mid) ** 2 for i in range(n))
+    slope = sum((i - mid) * (r - mean) for i, r in enumerate(rates)) / spread
+    return -slope * (n - 1)
 
 
 def follows_load(x: Sequence[float], work: Sequence[float], time: Sequence[float]) -> bool:

@@ -25,7 +25,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from leakguard._detect.history import History, Mark, Series
+from leakguard._detect.history import NATIVE_HEAP, History, Mark, Series
+from leakguard._detect.noise import NATIVE_MIN_GROWTH, noise_floor
 from leakguard._detect.shape import follows_load, is_decelerating, is_random_walk
 from leakguard._detect.stats import (
     correlation,
@@ -134,6 +135,8 @@ class Trend:
 
 def min_growth(series: Series, opts: Options) -> float:
     """The smallest low-tide rise worth reporting for this series."""
+    if series.name == NATIVE_HEAP:
+        return noise_floor(series.values, NATIVE_MIN_GROWTH)
     if series.unit == "bytes":
         return float(opts.min_growth_bytes)
     if series.unit == "blocks":

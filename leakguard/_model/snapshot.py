@@ -50,12 +50,16 @@ class Process:
         blocks: ``sys.getallocatedblocks()``: live pymalloc/raw blocks.
         cgroup_usage: bytes charged to the process's cgroup (None when unknown).
         cgroup_limit: the cgroup's memory limit in bytes (None when unlimited or unknown).
+        native: bytes C code holds from ``malloc`` (glibc ``mallinfo2``: in use in the
+            arenas plus mapped chunks, tracemalloc's own tables left out); Python objects
+            over 512 bytes are among them. None where it cannot be read cheaply.
     """
 
     rss: int = 0
     blocks: int = 0
     cgroup_usage: int | None = None
     cgroup_limit: int | None = None
+    native: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
