@@ -124,6 +124,7 @@ class SuspectBook:
         of the first third: a climb that can be confirmed rises by its minimum growth
         within ``window`` samples, twice that. A container no longer among the biggest
         (or freed) is withdrawn too, and allocation sites once no memory suspect is left.
+        Climbs held back by capped holders that went flat are forgotten, with no hook.
 
         Args:
             history: the levels.
@@ -147,6 +148,10 @@ class SuspectBook:
             del self.suspects[s.key]
             self.quiet.discard(s.key)
             self.measured.pop(s.key, None)
+        for key in list(self.held):
+            series = history.get(*key)
+            if series is None or _flat(series, window, floor(series)):
+                del self.held[key]  # a filled cache that stays full is no news: let it go
         return gone
 
     def stale(self) -> list[Suspect]:

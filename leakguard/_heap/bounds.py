@@ -48,6 +48,7 @@ MAX_DEPTH = 4
 """References walked up from an object to its capped holder (cachetools: value, data
 dict, instance dict, cache)."""
 
+_BATCH = 32  # objects per gc.get_referrers call: its cost grows with the batch size
 MAX_WIDTH = 256
 """Holders followed per level; wider than this, the objects are held by many things."""
 
@@ -214,31 +215,37 @@ class _Walk:
 
     def _up(self, level: list[object]) -> list[object] | None:
         """The referrers of one level that are no capped holder; None when a route fails."""
-        batch = tuple(level)
+        nxt: list[object] = []
+        self.seen.add(id(nxt))
+        for lo in range(0, len(level), _BATCH):
+            if not self._batch(tuple(level[lo : lo + _BATCH]), nxt) or len(nxt) > MAX_WIDTH:
+                return None
+        return nxt
+
+    def _batch(self, batch: tuple[object, ...], nxt: list[object]) -> bool:
+        """Add the referrers of ``batch`` to ``nxt``; False when a route fails."""
+        # A tuple, marked seen before the call: since 3.13 gc.get_referrers copies its
+        # arguments, and the tuple ``*batch`` passes is a live referrer of each of them.
         by_id = {id(o): o for o in batch}
         self.seen.update((id(batch), id(by_id)))
         referrers = gc.get_referrers(*batch)
         self.seen.add(id(referrers))
-        nxt: list[object] = []
-        self.seen.add(id(nxt))
         try:
             for ref in referrers:
                 if id(ref) in self.seen or _is_own_frame(ref):
                     continue
                 self.seen.add(id(ref))
                 if issubclass(type(ref), (*_ROOTS, types.FrameType)):
-                    return None  # a module, class, function or running frame holds it
+                    return False  # a module, class, function or running frame holds it
                 child = _child_of(ref, by_id)
                 if child is None:
                     continue
                 self.child[id(ref)] = child
                 if not self._stop(ref, child):
-                    return None
+                    return False
                 if id(ref) not in self.found:
                     nxt.append(ref)
-                if len(nxt) > MAX_WIDTH:
-                    return None
-            return nxt
+            return True
         finally:
             del referrers, batch, by_id
 
