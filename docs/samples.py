@@ -236,7 +236,8 @@ def forget(name: str) -> None:
 def teaches(text: str) -> list[str]:
     """What a sample teaches, without what changes from run to run.
 
-    Numbers, ids, pids and signatures are blanked. Of a report, the header and the
+    Numbers, ids, pids and signatures are blanked. Of a report, the header (with its
+    ``engines:`` line) and the
     first suspect's paragraph are kept: its kind and name, where it is born
     (``allocated at``) and who holds it (``held by``); of a transcript, also the
     commands and every line outside a report; other samples are kept whole.
@@ -245,6 +246,8 @@ def teaches(text: str) -> list[str]:
     for line in text.splitlines():
         if line.startswith("leakguard report for pid"):
             state = "report"
+        elif state and line.startswith("engines: "):
+            pass  # the header's second line
         elif state:
             number = re.match(r"^(\d+)\. ", line)
             if number:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import gc
 import logging
 import os
@@ -14,6 +15,7 @@ from dataclasses import replace
 from types import BuiltinFunctionType, FunctionType, MethodType, TracebackType
 from typing import Any, TypeVar
 
+from leakguard._census import engine as _engine
 from leakguard._census.census import take_census
 from leakguard._census.limit import MemoryLimit
 from leakguard._census.sample import CensusProbe, Probes
@@ -22,6 +24,7 @@ from leakguard._detect.book import Key
 from leakguard._evidence.pipeline import EvidenceSource, Pipeline
 from leakguard._files.writer import GuardWriter
 from leakguard._forking import after_fork_in_child
+from leakguard._model.engine import Engine
 from leakguard._model.options import Options
 from leakguard._model.report import Report
 from leakguard._model.snapshot import Snapshot
@@ -54,6 +57,10 @@ class Guard:
         clock: wall-clock source (injectable for tests).
         census: the census function (injectable for tests).
         **options: any option of :class:`leakguard._config.Options`.
+
+    Raises:
+        ValueError: a bad option, naming it and where it came from.
+        RuntimeError: option ``require_native`` is set and the C census is not in use.
     """
 
     def __init__(
@@ -67,6 +74,12 @@ class Guard:
         if interval is not _UNSET:
             options["interval"] = interval
         self.options: Options = resolve(options)
+        self._engine = _engine.current(self.options.native)
+        if self.options.require_native:
+            _engine.require(self._engine)
+        _engine.announce(self._engine)
+        if census is take_census and not self.options.native:
+            census = functools.partial(take_census, native=False)
         self._clock = clock
         self._lock = threading.RLock()
         self._work_lock = threading.Lock()
@@ -182,14 +195,21 @@ class Guard:
 
     def overhead(self) -> dict[str, float]:
         """The guard's own cost so far: ``pause_total`` and ``pause_max`` (seconds),
-        ``share`` of wall time paused, and ``samples`` taken."""
+        ``share`` of wall time paused, ``samples`` taken, and ``native_census`` (1.0 when
+        the C census samples, 0.0 for the pure-Python fallback: :attr:`engine` says why)."""
         elapsed = max(time.monotonic() - self._started_mono, 1e-9)
         return {
             "pause_total": self._pause_total,
             "pause_max": self._pause_max,
             "share": self._pause_total / elapsed,
             "samples": float(self._index),
+            "native_census": 1.0 if self._engine.native else 0.0,
         }
+
+    @property
+    def engine(self) -> Engine:
+        """The engines this guard samples with (C or pure-Python) and why not the C ones."""
+        return self._engine
 
     @property
     def snapshots(self) -> tuple[Snapshot, ...]:
@@ -323,7 +343,8 @@ class Guard:
 
     def _report(self, new: tuple[Key, ...], resolved: tuple[Suspect, ...] = ()) -> Report:
         last = self._snapshots[-1] if self._snapshots else None
-        return self._pipe.report(new, last, self._index, self.overhead(), resolved)
+        report = self._pipe.report(new, last, self._index, self.overhead(), resolved)
+        return replace(report, engine=self._engine)
 
     def _save_last(self) -> None:
         """At stop: save the report of the latest sample, unless it is saved already."""

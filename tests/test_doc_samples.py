@@ -72,6 +72,13 @@ def test_teaches_ignores_numbers_but_not_the_first_suspect() -> None:
     assert SAMPLES.differences(old, old.replace(":7", ":8"))
 
 
+def test_teaches_reads_the_engines_line_as_part_of_the_header() -> None:
+    """After the ``engines:`` line only the first suspect counts, as without it."""
+    old = "leakguard report for pid 1: 2 suspect(s)\nengines: census C\n1. type a.B\n2. type a.C\n"
+    assert not SAMPLES.differences(old, old.replace("a.C", "a.D"))
+    assert SAMPLES.differences(old, old.replace("census C", "census pure-Python"))
+
+
 @pytest.mark.parametrize("name", sorted(SAMPLES.PRODUCERS))
 def test_sample_still_teaches_what_this_version_prints(samples: ModuleType, name: str) -> None:
     """The committed sample and a fresh run agree on what the sample teaches.

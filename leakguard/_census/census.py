@@ -38,10 +38,13 @@ from leakguard._census.untracked import untracked_containers
 from leakguard._model.snapshot import Census, Container
 
 _ccensus: ModuleType | None
+# Why the C census is missing (empty when it imported), for ``_census.engine``.
+import_error = ""
 try:
     _ccensus = importlib.import_module("leakguard._ccensus")
-except ImportError:  # no compiler at install time: the pure-Python census serves
+except ImportError as exc:  # no compiler at install time: the pure-Python census serves
     _ccensus = None
+    import_error = str(exc) or type(exc).__name__
 
 # Objects per C call: about a millisecond of work, so a thread waiting for the
 # GIL gets it between chunks and the longest stall is gc.get_objects() itself.
@@ -65,19 +68,22 @@ def native_available() -> bool:
     return _ccensus is not None
 
 
-def take_census(top_containers: int = 64, min_container: int = 64) -> Census:
+def take_census(
+    top_containers: int = 64, min_container: int = 64, *, native: bool = True
+) -> Census:
     """Count gc-tracked objects by type and find the biggest containers.
 
-    Uses the C engine when it was built, else the pure-Python one.
+    Uses the C engine when it was built (and ``native``), else the pure-Python one.
 
     Args:
         top_containers: how many of the biggest containers to report.
         min_container: containers shorter than this are never reported.
+        native: False forces the pure-Python engine (option ``native``).
 
     Returns:
         A :class:`Census` holding counts and names only.
     """
-    return _take(top_containers, min_container, native=_ccensus is not None)
+    return _take(top_containers, min_container, native=native and _ccensus is not None)
 
 
 def _take(top: int, floor: int, *, native: bool) -> Census:

@@ -18,11 +18,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
-from leakguard._census.census import native_available
+from leakguard._census import engine as _engine
 from leakguard._census.procmem import find_cgroup, parse_bytes
 from leakguard._cli.main import EXIT_FOUND, EXIT_OK, BadInput
+from leakguard._config import resolve
 from leakguard._files.jsonschema import document
 from leakguard._files.store import dumps
+from leakguard._model.engine import Engine
 from leakguard._render.text import human
 
 PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
@@ -230,9 +232,9 @@ def render(f: Facts, problems: list[str], advice: list[str]) -> str:
     lines.extend(f"            {ln}" for ln in f.kernel_oom[-3:])
     if f.pid is not None:
         lines.append(_rss_line(f))
-    engine = census_engine()
-    slow = "" if engine == "C" else " (no compiler at install time: about 5x slower per sample)"
-    lines.append(f"census      {engine}{slow}")
+    engine = installed_engine()
+    slow = "" if engine.native else f" ({engine.census_why}): about 5x slower per sample"
+    lines.append(f"census      {engine.census}{slow}")
     lines.append(
         "verdict     " + ("; ".join(problems) if problems else "no sign of memory trouble")
     )
@@ -281,7 +283,9 @@ def doctor(args: argparse.Namespace) -> int:
         watch_rss(facts, args.seconds)
     problems, advice = verdict(facts)
     if args.format == "json":
-        found = Diagnosis(facts, census_engine(), tuple(problems), tuple(advice))
+        engine = installed_engine()
+        census: Literal["C", "pure-Python"] = "C" if engine.native else "pure-Python"
+        found = Diagnosis(facts, census, engine.census_why, tuple(problems), tuple(advice))
         print(dumps(document("doctor", found)).decode())
     else:
         print(render(facts, problems, advice))
@@ -295,16 +299,23 @@ class Diagnosis:
     Attributes:
         facts: what was read (None or empty where it could not be).
         census: the census engine this install samples with (``C`` or ``pure-Python``).
+        census_why: why the pure-Python census serves (not built, free-threaded, disabled);
+            empty for ``C``.
         problems: what is wrong, in plain words (exit 1 when any).
         advice: what to do next.
     """
 
     facts: Facts
     census: Literal["C", "pure-Python"]
+    census_why: str
     problems: tuple[str, ...]
     advice: tuple[str, ...]
 
 
-def census_engine() -> Literal["C", "pure-Python"]:
-    """``C`` when the C census was built at install time, else ``pure-Python`` (~5x slower)."""
-    return "C" if native_available() else "pure-Python"
+def installed_engine() -> Engine:
+    """The engines a guard started here would sample with (``LEAKGUARD_NATIVE`` read)."""
+    try:
+        native = resolve({}).native
+    except ValueError:  # a bad LEAKGUARD_* value: start() will say so; doctor still reports
+        native = True
+    return _engine.current(native)

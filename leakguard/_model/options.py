@@ -43,6 +43,10 @@ class Options:
         memory_limit_action: what to do past ``memory_limit`` once the evidence is saved and
             the ``on_limit`` hooks ran: ``"report"`` (nothing more) or ``"exit"`` (SIGTERM
             to this process, so that its supervisor restarts it).
+        native: use the C engines where they were built; False forces the pure-Python
+            census.
+        require_native: make creating a guard (and so ``start()``) raise ``RuntimeError``
+            when the C engines are not in use, rather than sample about 5x slower.
     """
 
     interval: float | None = 10.0
@@ -70,6 +74,8 @@ class Options:
     snapshot_max_bytes: int = 64 * 1024 * 1024
     memory_limit: int | float | None = None
     memory_limit_action: str = "report"
+    native: bool = True
+    require_native: bool = False
 
 
 def shown(value: object, limit: int = 40) -> str:

@@ -8,6 +8,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, TextIO
 
 from leakguard._model.audit import Audit
+from leakguard._model.engine import Engine
 from leakguard._model.snapshot import GcStats, Process, Resources
 from leakguard._model.suspect import Suspect
 
@@ -47,6 +48,7 @@ class Report:
             to ``on_resolved`` hooks.
         bounded: climbs not reported because capped holders with room left hold them
             (a ``deque(maxlen=N)``, a bounded ``lru_cache``...), with their bounds.
+        engine: the engines the guard sampled with (C or pure-Python, and why).
     """
 
     suspects: tuple[Suspect, ...]
@@ -62,6 +64,7 @@ class Report:
     overhead: Mapping[str, float] = field(default_factory=dict)
     resolved: tuple[Suspect, ...] = ()
     bounded: tuple[Suspect, ...] = ()
+    engine: Engine = field(default_factory=Engine)
 
     def to_text(self) -> str:
         """Render for logs and terminals: one paragraph per suspect."""

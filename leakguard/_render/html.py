@@ -267,6 +267,7 @@ _OVERHEAD = {
     "pause_max": ("longest pause", "{:.3f} s"),
     "share": ("share of wall time", "{:.2%}"),
     "samples": ("samples taken", "{:.0f}"),
+    "native_census": ("C census (1) or pure-Python (0)", "{:.0f}"),
 }
 
 
@@ -299,6 +300,8 @@ def _signals(report: Report) -> str:
         ("cgroup memory", usage),
     ]
     cost = [_overhead(k, v) for k, v in report.overhead.items()]
+    if report.engine.census:
+        cost.append(("engines", report.engine.describe()))
     cards = _facts("Garbage collector", gc_facts) + _facts("Resources", res_facts)
     if cost:
         cards += _facts("The guard's own cost", cost)

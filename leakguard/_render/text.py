@@ -59,6 +59,8 @@ def render_text(report: Report) -> str:
         f"leakguard report for pid {report.pid}: {len(report.suspects)} suspect(s) "
         f"after {report.samples} samples; rss {human(p.rss, 'bytes')}",
     ]
+    if report.engine.census:
+        lines.append(f"engines: {report.engine.describe()}")
     for i, s in enumerate(report.suspects, 1):
         mark = " [new]" if s.key in report.new else ""
         first, *rest = render_suspect(s)
