@@ -147,8 +147,9 @@ def _followed(census: Census, top: int, min_size: int, budget: _Budget) -> Itera
             continue
         try:
             path = retention_path(obj, seconds=share, notes=budget.notes) or ()
+            limit = _limit(obj)
             yield Holding(
-                row.type, row.length, path, _limit(obj), _flag_of(obj, row.length, min_size)
+                row.type, row.length, path, limit, _flag_of(obj, row.length, limit, min_size)
             )
         finally:
             del obj
@@ -160,16 +161,19 @@ def _limit(obj: object) -> int | None:
     return bound.limit if isinstance(bound, Bound) else None
 
 
-def _flag_of(obj: object, length: int, min_size: int, *, method: bool = False) -> str:
-    """Why a container is worth a look: it cannot evict, or it is big where caches live."""
+def _flag_of(
+    obj: object, length: int, limit: int | None, min_size: int, *, method: bool = False
+) -> str:
+    """Why a container is worth a look: it cannot evict (``limit`` None), or it is big
+    where caches live."""
     tp = type(obj)
     if tp is _LRU_WRAPPER:
-        if _limit(obj) is not None or not length:
+        if limit is not None or not length:
             return ""
         return "unbounded cache on a method" if method or _on_method(obj) else "unbounded cache"
     if length < min_size:
         return ""
-    return "unbounded deque" if tp is collections.deque and _limit(obj) is None else ""
+    return "unbounded deque" if tp is collections.deque and limit is None else ""
 
 
 def _on_method(wrapper: object) -> bool:
@@ -193,12 +197,13 @@ def _flagged(min_size: int, main: dict[str, object] | None) -> Iterator[Holding]
         length = _length(tp, value)
         if length is None or (stdlib and tp is _LRU_WRAPPER and length < min_size):
             continue
-        flag = _flag_of(value, length, min_size, method=method)
+        limit = _limit(value)
+        flag = _flag_of(value, length, limit, min_size, method=method)
         if not flag and length >= min_size and tp is not collections.deque:
             where = "module" if len(path) == 2 else "class"
             flag = f"big {where}-level {type_short_name(tp)}"
         if flag:
-            yield Holding(type_name(tp), length, path, _limit(value), flag)
+            yield Holding(type_name(tp), length, path, limit, flag)
 
 
 def _long_lived(

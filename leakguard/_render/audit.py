@@ -9,10 +9,7 @@ from leakguard._render.text import human
 
 def render_audit(audit: Audit) -> str:
     """Render for logs and terminals: types, containers, flags, each a short table."""
-    lines = [
-        f"leakguard audit for pid {audit.pid}: {human(audit.objects)} objects "
-        f"(looked in {audit.seconds * 1000:.0f} ms)"
-    ]
+    lines = [_headline(audit)]
     if audit.flagged:
         lines.append("can only grow:")
         lines += [_holding(h) for h in audit.flagged]
@@ -25,6 +22,13 @@ def render_audit(audit: Audit) -> str:
         lines += [_holding(h) for h in audit.containers]
     lines += [f"note: {n}" for n in audit.notes]
     return "\n".join(lines) + "\n"
+
+
+def _headline(audit: Audit) -> str:
+    return (
+        f"leakguard audit for pid {audit.pid}: {human(audit.objects)} objects "
+        f"(looked in {audit.seconds * 1000:.0f} ms)"
+    )
 
 
 def _type_row(row: TypeRow) -> str:
@@ -40,7 +44,7 @@ def _holding(h: Holding) -> str:
 
 def audit_html(audit: Audit) -> str:
     """The audit as a section of the HTML report: the same tables, escaped."""
-    parts = [f"<h2>Audit</h2><p>{esc(render_audit(audit).splitlines()[0])}</p>"]
+    parts = [f"<h2>Audit</h2><p>{esc(_headline(audit))}</p>"]
     if audit.flagged:
         parts.append(_holdings_table("Can only grow", audit.flagged))
     parts.append(_types_table("Most objects", audit.by_count))
